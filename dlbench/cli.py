@@ -1,0 +1,222 @@
+"""The ``dlbench`` command line: parse options, call the runner or registry, print results.
+
+Owns user-facing output and exit codes: a :class:`~dlbench.errors.UsageError` becomes one
+line on stderr and exit code 2, never a traceback. Heavy modules load only inside ``run``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+import click
+
+from dlbench.errors import UsageError
+from dlbench.registry import TASKS_DIR_ENV, Registry, discover
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+class _WarningHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"{record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+def _registry(ctx: click.Context) -> Registry:
+    return discover(ctx.obj["tasks_dir"])
+
+
+def _report_broken(registry: Registry, kind: str) -> None:
+    for plugin in registry.broken:
+        if plugin.kind == kind:
+            click.echo(f"warning: {kind} {plugin.name!r} failed to load from {plugin.source}: {plugin.error}", err=True)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _csv_list(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="dlbench")
+@click.option(
+    "--tasks-dir", type=click.Path(file_okay=False), envvar=TASKS_DIR_ENV, default=None,
+    help=f"Folder of local task files (default ./tasks; env {TASKS_DIR_ENV}).",
+)
+@click.pass_context
+def cli(ctx: click.Context, tasks_dir: str | None) -> None:
+    """Rules vs. shallow ML vs. deep learning: which wins on your task, at which data size and cost?"""
+    if tasks_dir is not None and not os.path.isdir(tasks_dir):
+        raise UsageError(f"task folder {tasks_dir} does not exist: create it or fix --tasks-dir/{TASKS_DIR_ENV}")
+    ctx.obj = {"tasks_dir": tasks_dir}
+    logger = logging.getLogger("dlbench")
+    if not any(isinstance(h, _WarningHandler) for h in logger.handlers):
+        logger.addHandler(_WarningHandler())
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
+@cli.command("list", context_settings=CONTEXT)
+@click.argument("kind", type=click.Choice(["tasks", "solvers"]), default="tasks")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@click.pass_context
+def list_cmd(ctx: click.Context, kind: str, as_json: bool) -> None:
+    """List registered tasks (default) or solvers, without loading any data or model library."""
+    registry = _registry(ctx)
+    _report_broken(registry, kind[:-1])
+    table = registry.tasks if kind == "tasks" else registry.solvers
+    items = []
+    for name, plugin in sorted(table.items()):
+        meta = plugin.obj.metadata()
+        meta["name"] = name
+        meta["plugin"] = plugin.source
+        items.append(meta)
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    from rich.table import Table
+
+    if kind == "tasks":
+        header = ("name", "modality", "examples", "classes", "data", "source")
+        rows = [
+            (m["name"], m["modality"], f"{m['examples']:,}" if m["examples"] else "?",
+             str(m["classes"] or "?"), "offline" if m["offline"] else "online", _shorten(m["source"], 34))
+            for m in items
+        ]
+        out = Table(title="Tasks")
+        for column in header:
+            out.add_column(column, no_wrap=True)
+        for row in rows:
+            out.add_row(*row)
+    else:
+        out = Table("name", "family", "modalities", title="Solvers")
+        out.add_column("description", overflow="fold")
+        for m in items:
+            out.add_row(m["name"], m["family"], ", ".join(m["modalities"]), m["description"])
+    _console().print(out)
+
+
+_data_options = [
+    click.option("--target", help="Label column of a CSV file."),
+    click.option("--text-column", help="Make a CSV a text task: the column holding the text."),
+    click.option("--test", "test_path", type=click.Path(), help="Fixed test file or folder for your own data."),
+]
+
+
+def data_options(fn):
+    for option in reversed(_data_options):
+        fn = option(fn)
+    return fn
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("task")
+@data_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def info(ctx: click.Context, task: str, target, text_column, test_path, as_json: bool) -> None:
+    """Show a task's metadata and dataset statistics (loads its data)."""
+    from dlbench.runner import RunConfig, resolve_task
+
+    config = RunConfig(tasks=[task], target=target, text_column=text_column, test=test_path)
+    instance = resolve_task(task, _registry(ctx), config)
+    details = {**type(instance).metadata(), "name": instance.name, "description": instance.description,
+               "source": instance.source, **instance.load().stats()}
+    if as_json:
+        click.echo(json.dumps(details, indent=2, default=str))
+        return
+    width = max(len(k) for k in details)
+    for key, value in details.items():
+        click.echo(f"{key.ljust(width)}  {value}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("tasks", nargs=-1, required=True, metavar="TASK_OR_PATH...")
+@click.option("--families", default="rule,shallow,deep", show_default=True,
+              help="Comma-separated solver families to run.")
+@click.option("--solvers", default="", help="Comma-separated solver names (default: all that fit the data).")
+@click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
+              help="Folder that receives the run folder OUT/<run-id>/.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
+@data_options
+@click.pass_context
+def run(ctx: click.Context, tasks, families, solvers, out, seed, target, text_column, test_path) -> None:
+    """Train rule-based, shallow and deep solvers on each task and write a report.
+
+    TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
+    (with --target) or a folder of images with one sub-folder per class.
+    """
+    from dlbench.runner import Run, RunConfig
+
+    config = RunConfig(
+        tasks=list(tasks), families=_csv_list(families), solvers=_csv_list(solvers), out=out, seed=seed,
+        target=target, text_column=text_column, test=test_path, tasks_dir=ctx.obj["tasks_dir"],
+    )
+    runner = Run(config, _registry(ctx), console=_console(stderr=True))
+    try:
+        run_dir = runner.execute()
+    finally:
+        _print_summary(runner.run_dir)
+    click.echo(f"run folder: {run_dir}")
+
+
+def _print_summary(run_dir) -> None:
+    import csv
+
+    from rich.table import Table
+
+    path = run_dir / "results.csv"
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    table = Table("task", "solver", "family", "train size", "status", "accuracy", "macro F1", "fit s",
+                  title="Results")
+    for r in rows:
+        fmt = lambda v, d=3: f"{float(v):.{d}f}" if v else ""  # noqa: E731
+        table.add_row(r["task"], r["solver"], r["family"], r["train_size"], r["status"],
+                      fmt(r["accuracy"]), fmt(r["macro_f1"]), fmt(r["fit_seconds"], 2))
+    _console().print(table)
+    click.echo(f"report: {run_dir / 'index.html'}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
+def report(run_dir: str) -> None:
+    """Rebuild a run's results.csv and index.html from its database (no retraining)."""
+    from pathlib import Path
+
+    from dlbench.report import rebuild
+
+    if not (Path(run_dir) / "results.db").exists():
+        raise UsageError(f"{run_dir} has no results.db: give a run folder written by `dlbench run`")
+    click.echo(f"report: {rebuild(run_dir)}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        code = cli.main(args=argv, prog_name="dlbench", standalone_mode=False)
+    except UsageError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("interrupted: finished cells are kept in the run folder", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted: finished cells are kept in the run folder", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,5 @@
+"""Errors that reach the user as one line (exit code 2), as opposed to bugs (tracebacks)."""
+
+
+class UsageError(Exception):
+    """Bad input from the user: the message says what is wrong and what to do about it."""

@@ -1,0 +1,1 @@
+"""Built-in solvers: one module per family (``rule``, ``shallow``, ``deep``) plus the shared ``base``."""

@@ -1,0 +1,108 @@
+"""The solver contract shared by the rule-based, shallow and deep families.
+
+Owns :class:`Solver`: scikit-learn conventions (``__init__`` stores parameters only, ``fit``
+returns ``self``, fitted state ends in ``_``, ``get_params``/``set_params`` so
+``sklearn.base.clone`` works) and the metadata dlbench lists without importing anything
+heavy. It does not own tuning, timing or evaluation: those belong to the runner.
+"""
+
+from __future__ import annotations
+
+import inspect
+import pickle
+from typing import Any, ClassVar
+
+import numpy as np
+
+FAMILIES = ("rule", "shallow", "deep")
+_NAMED = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def modality_of(X) -> str:
+    """``tabular`` for a DataFrame, ``text`` for 1-D strings, ``image`` for ``(N, H, W, C)``."""
+    if hasattr(X, "columns"):
+        return "tabular"
+    X = np.asarray(X)
+    if X.ndim == 1:
+        return "text"
+    if X.ndim == 4:
+        return "image"
+    raise ValueError(f"cannot tell the modality of an input of shape {X.shape}")
+
+
+class Solver:
+    """A classifier of one family for one or more modalities.
+
+    Subclasses set ``name``, ``family``, ``modalities`` and ``description``, take their
+    hyperparameters as keyword arguments of ``__init__`` (stored unchanged), and implement
+    ``fit(X, y)`` (returning ``self`` and setting ``classes_``) and ``predict_proba(X)``.
+    ``predict`` and the size report come for free. Import heavy libraries inside methods,
+    never at module level.
+    """
+
+    name: ClassVar[str] = ""
+    family: ClassVar[str] = ""
+    modalities: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[str] = ""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        # A subclass may add parameters and pass the rest on with **kwargs: then the parent's
+        # parameters are its parameters too.
+        names: set[str] = set()
+        for klass in cls.__mro__:
+            if "__init__" not in vars(klass) or klass is object:
+                continue
+            params = inspect.signature(klass.__init__).parameters.values()
+            names.update(p.name for p in params if p.name != "self" and p.kind in _NAMED)
+            if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+                break
+        return sorted(names)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params) -> "Solver":
+        valid = set(self._param_names())
+        for key, value in params.items():
+            if key not in valid:
+                raise ValueError(f"{type(self).__name__} has no parameter {key!r}; valid: {sorted(valid)}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    @classmethod
+    def metadata(cls) -> dict[str, Any]:
+        return {
+            "name": cls.name,
+            "family": cls.family,
+            "modalities": list(cls.modalities),
+            "description": cls.description,
+        }
+
+    def fit(self, X, y) -> "Solver":
+        raise NotImplementedError
+
+    def predict_proba(self, X) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict(self, X) -> np.ndarray:
+        proba = self.predict_proba(X)
+        return np.asarray(self.classes_)[np.argmax(proba, axis=1)]
+
+    def model_size(self) -> dict[str, Any]:
+        """``n_params`` and ``model_bytes`` of the fitted model (``None`` where unknown)."""
+        try:
+            model_bytes = len(pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:  # noqa: BLE001 - unpicklable models simply report no size
+            model_bytes = None
+        return {"n_params": None, "model_bytes": model_bytes}
+
+    def _check_modality(self, X) -> str:
+        modality = modality_of(X)
+        if modality not in self.modalities:
+            raise ValueError(f"solver {self.name!r} does not accept {modality} inputs")
+        return modality

@@ -1,0 +1,126 @@
+"""One contract for every registered solver and every offline task.
+
+A solver: sklearn conventions, shapes, ``classes_``, string labels, two and more classes,
+determinism for a fixed seed, and no peeking: predictions on data it never saw do not change
+what it learned. A task: metadata, a valid Dataset and a held-out split that never changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dlbench.registry import discover
+from dlbench.solvers.base import FAMILIES, modality_of
+from dlbench.task import MODALITIES, Dataset
+
+REGISTRY = discover()
+SOLVERS = sorted(REGISTRY.solvers)
+OFFLINE_TASKS = sorted(n for n, p in REGISTRY.tasks.items() if p.obj.offline)
+#: Small settings so the contract runs fast; they never change what is being checked.
+FAST = {"epochs": 3, "patience": 2, "units": 16, "max_tokens": 500, "sequence_length": 20}
+
+
+def make_data(modality: str, n_classes: int, n: int = 60, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    y = np.array([f"class {i % n_classes}" for i in range(n)])
+    codes = np.arange(n) % n_classes
+    if modality == "tabular":
+        X = pd.DataFrame({
+            "x": codes + rng.normal(0, 0.3, n),
+            "size": rng.choice(["small", "large", None], n),
+            "z": np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+        })
+    elif modality == "image":
+        X = rng.integers(0, 60, size=(n, 8, 8, 1), dtype=np.uint8)
+        for i, c in enumerate(codes):
+            X[i, c % 8, :, 0] = 250
+    else:
+        words = ["free", "win", "hello", "meeting", "lunch", "prize"]
+        X = np.array([f"{words[c % len(words)]} {rng.choice(words)} text" for c in codes], dtype=object)
+    return X, y
+
+
+def fast(cls):
+    params = cls().get_params()
+    return cls(**{k: v for k, v in FAST.items() if k in params})
+
+
+CASES = [(s, m) for s in SOLVERS for m in REGISTRY.solvers[s].obj.modalities]
+
+
+def test_registry_has_all_three_families():
+    assert {REGISTRY.solvers[s].obj.family for s in SOLVERS} == set(FAMILIES)
+
+
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solver_metadata_and_params(name):
+    cls = REGISTRY.solvers[name].obj
+    assert cls.name == name and cls.family in FAMILIES and cls.description
+    assert set(cls.modalities) <= set(MODALITIES)
+    solver = cls()
+    params = solver.get_params()
+    assert not any(k.endswith("_") for k in vars(solver)), "__init__ must not set fitted state"
+    assert type(solver)(**params).get_params() == params
+    from sklearn.base import clone
+
+    assert clone(solver).get_params() == params
+
+
+@pytest.mark.parametrize("name,modality", CASES)
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_solver_fit_predict_contract(name, modality, n_classes):
+    X, y = make_data(modality, n_classes)
+    solver = fast(REGISTRY.solvers[name].obj)
+    assert solver.fit(X, y) is solver
+    assert list(solver.classes_) == sorted(set(y))
+    pred = solver.predict(X)
+    assert pred.shape == (len(y),) and set(pred) <= set(y)
+    proba = solver.predict_proba(X)
+    assert proba.shape == (len(y), n_classes)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-4)
+    size = solver.model_size()
+    assert set(size) >= {"n_params", "model_bytes"}
+
+
+@pytest.mark.parametrize("name,modality", CASES)
+def test_solver_is_deterministic_and_does_not_learn_from_prediction(name, modality):
+    X, y = make_data(modality, 3)
+    X_new, _ = make_data(modality, 3, n=30, seed=1)
+    first = fast(REGISTRY.solvers[name].obj).fit(X, y)
+    before = first.predict_proba(X_new)
+    first.predict(X)  # predicting on other data must not change the model
+    np.testing.assert_allclose(first.predict_proba(X_new), before, atol=1e-6)
+    second = fast(REGISTRY.solvers[name].obj).fit(X, y)
+    np.testing.assert_allclose(second.predict_proba(X_new), before, atol=1e-4)
+
+
+def test_modality_of():
+    assert modality_of(pd.DataFrame({"a": [1]})) == "tabular"
+    assert modality_of(np.array(["a b"])) == "text"
+    assert modality_of(np.zeros((2, 8, 8, 1), np.uint8)) == "image"
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY.tasks))
+def test_task_metadata(name):
+    meta = REGISTRY.tasks[name].obj.metadata()
+    assert meta["name"] == name and meta["modality"] in MODALITIES
+    assert meta["problem"] == "classification"
+    assert meta["description"] and meta["source"] and meta["license"]
+
+
+@pytest.mark.parametrize("name", OFFLINE_TASKS)
+def test_offline_task_loads_a_fixed_split(name):
+    task = REGISTRY.tasks[name].obj()
+    first, second = task.load(), task.load()
+    assert isinstance(first, Dataset) and first.modality == task.modality
+    assert modality_of(first.X_train) == task.modality == modality_of(first.X_test)
+    if task.modality == "image":
+        assert first.X_train.dtype == np.uint8 and first.X_train.ndim == 4
+    assert np.array_equal(first.y_test, second.y_test)
+    assert np.array_equal(np.asarray(first.X_test), np.asarray(second.X_test))
+    if task.n_classes:
+        assert first.n_classes == task.n_classes
+    if task.n_examples:
+        assert len(first.y_train) + len(first.y_test) == task.n_examples
