@@ -142,28 +142,64 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, as_json:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("tasks", nargs=-1, required=True, metavar="TASK_OR_PATH...")
+@click.argument("tasks", nargs=-1, metavar="TASK_OR_PATH...")
 @click.option("--families", default="rule,shallow,deep", show_default=True,
               help="Comma-separated solver families to run.")
 @click.option("--solvers", default="", help="Comma-separated solver names (default: all that fit the data).")
+@click.option("--quick", "preset", flag_value="quick", help="3 sizes, 1 seed, 3 trials: a first look in minutes.")
+@click.option("--thorough", "preset", flag_value="thorough",
+              help="7 sizes, 5 seeds, 20 Bayesian-optimisation trials.")
+@click.option("--sizes", help="Training-set sizes, e.g. 50,100,300,full (default: a geometric ladder).")
+@click.option("--seeds", type=click.IntRange(min=1), help="Seeds per size (repeats with other subsets).")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="First random seed.")
+@click.option("--trials", type=click.IntRange(min=1), help="Tuning trials per cell; 1 = defaults only.")
+@click.option("--tuner", type=click.Choice(["random", "bayesian", "hyperband"]),
+              help="keras-tuner oracle (Hyperband applies to epoch-based solvers; the others use random search).")
+@click.option("--tune-time", help="Tuning time limit per cell, e.g. 60s or 2m.")
+@click.option("--trial-timeout", help="Hard limit for one trial or refit, e.g. 30s.")
+@click.option("--budget", help="Hard limit for the whole run, e.g. 10m or 1h.")
+@click.option("--cell-timeout", help="Hard limit for one cell (tuning + refits), e.g. 5m.")
+@click.option("--executor", type=click.Choice(["processes", "local", "dask"]), default="processes",
+              show_default=True, help="Where cells run.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              help="Cells run at the same time (processes, local Dask cluster).")
+@click.option("--scheduler", help="Dask scheduler address (with --executor dask; default: a local cluster).")
+@click.option("--target-score", type=click.FloatRange(0, 1, min_open=True),
+              help="Score the report asks 'how many examples to reach?' (default: 95% of the best observed).")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False),
+              help="Finish an interrupted run folder without recomputing its finished cells.")
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder that receives the run folder OUT/<run-id>/.")
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Random seed.")
 @data_options
 @click.pass_context
-def run(ctx: click.Context, tasks, families, solvers, out, seed, target, text_column, test_path) -> None:
-    """Train rule-based, shallow and deep solvers on each task and write a report.
+def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed, trials, tuner, tune_time,
+        trial_timeout, budget, cell_timeout, executor, workers, scheduler, target_score, resume_dir, out, target,
+        text_column, test_path) -> None:
+    """Train rule-based, shallow and deep solvers on each task, at growing training-set sizes.
 
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
     (with --target) or a folder of images with one sub-folder per class.
     """
+    from dlbench.plan import parse_duration, parse_sizes
     from dlbench.runner import Run, RunConfig
 
-    config = RunConfig(
-        tasks=list(tasks), families=_csv_list(families), solvers=_csv_list(solvers), out=out, seed=seed,
-        target=target, text_column=text_column, test=test_path, tasks_dir=ctx.obj["tasks_dir"],
-    )
-    runner = Run(config, _registry(ctx), console=_console(stderr=True))
+    console = _console(stderr=True)
+    if resume_dir:
+        if tasks:
+            raise UsageError("give either tasks or --resume RUN_DIR, not both: a resumed run keeps its own tasks")
+        runner = Run.resume(resume_dir, discover, console=console)
+    else:
+        if not tasks:
+            raise UsageError("give at least one task name or data path, e.g. `dlbench run digits`")
+        config = RunConfig(
+            tasks=list(tasks), families=_csv_list(families), solvers=_csv_list(solvers), out=out, seed=seed,
+            target=target, text_column=text_column, test=test_path, tasks_dir=ctx.obj["tasks_dir"],
+            preset=preset or "default", sizes=parse_sizes(sizes), seeds=seeds, trials=trials, tuner=tuner,
+            tune_time=parse_duration(tune_time), trial_timeout=parse_duration(trial_timeout),
+            budget=parse_duration(budget), cell_timeout=parse_duration(cell_timeout), executor=executor,
+            workers=workers, scheduler=scheduler, target_score=target_score,
+        )
+        runner = Run(config, _registry(ctx), console=console)
     try:
         run_dir = runner.execute()
     finally:
@@ -172,22 +208,39 @@ def run(ctx: click.Context, tasks, families, solvers, out, seed, target, text_co
 
 
 def _print_summary(run_dir) -> None:
-    import csv
-
+    """Per task: a compact leaderboard at the largest size (by validation score) and the headline."""
+    import pandas as pd
     from rich.table import Table
 
-    path = run_dir / "results.csv"
-    if not path.exists():
+    from dlbench.results import ResultsStore
+    from dlbench.tables import frame, headline_lines, leaderboard
+
+    if not (run_dir / "results.db").exists():
         return
-    with path.open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    table = Table("task", "solver", "family", "train size", "status", "accuracy", "macro F1", "fit s",
-                  title="Results")
-    for r in rows:
-        fmt = lambda v, d=3: f"{float(v):.{d}f}" if v else ""  # noqa: E731
-        table.add_row(r["task"], r["solver"], r["family"], r["train_size"], r["status"],
-                      fmt(r["accuracy"]), fmt(r["macro_f1"]), fmt(r["fit_seconds"], 2))
-    _console().print(table)
+    with ResultsStore(run_dir / "results.db") as store:
+        rows = store.rows()
+    if not rows:
+        click.echo("no cell finished", err=True)
+        return
+    info_path = run_dir / "run.json"
+    run_info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+    cells = frame(rows)
+    console = _console()
+    fmt = lambda v, d=3: "" if pd.isna(v) else f"{v:.{d}f}"  # noqa: E731
+    for task in cells["task"].unique():
+        board = leaderboard(cells, task)
+        table = Table(title=f"{task}: n={int(board['train_size'].max()):,} training examples, "
+                            "ranked by validation score")
+        for column in ("solver", "family", "validation", "test accuracy", "untuned", "fit s", "status"):
+            table.add_column(column, no_wrap=column in ("solver", "family", "status"))
+        for r in board.itertuples():
+            table.add_row(r.solver, r.family, fmt(r.val_score), fmt(r.accuracy), fmt(r.default_accuracy),
+                          fmt(r.fit_seconds, 2), r.status)
+        console.print(table)
+    for line in headline_lines(rows, run_info):
+        console.print(line, markup=False)
+    counts = cells["status"].value_counts().to_dict()
+    click.echo("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
     click.echo(f"report: {run_dir / 'index.html'}")
 
 

@@ -3,3 +3,10 @@
 
 class UsageError(Exception):
     """Bad input from the user: the message says what is wrong and what to do about it."""
+
+
+class SolverUnavailable(Exception):
+    """A solver cannot run here (e.g. pretrained weights cannot be downloaded offline).
+
+    The cell is recorded as ``skipped`` with this message as its reason, not as ``failed``.
+    """

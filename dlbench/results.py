@@ -23,50 +23,73 @@ COLUMNS: list[tuple[str, str]] = [
     ("status", "TEXT"),
     ("accuracy", "REAL"),
     ("macro_f1", "REAL"),
+    ("default_accuracy", "REAL"),
+    ("val_score", "REAL"),
     ("fit_seconds", "REAL"),
     ("fit_cpu_seconds", "REAL"),
+    ("tune_seconds", "REAL"),
+    ("trials", "INTEGER"),
     ("predict_seconds", "REAL"),
     ("predict_seconds_per_1k", "REAL"),
+    ("peak_memory_mb", "REAL"),
     ("n_params", "INTEGER"),
     ("model_bytes", "INTEGER"),
+    ("flops", "INTEGER"),
     ("n_test", "INTEGER"),
-    ("params", "TEXT"),
+    ("best_params", "TEXT"),
     ("error", "TEXT"),
     ("finished_at", "TEXT"),
 ]
 COLUMN_NAMES = [name for name, _ in COLUMNS]
-#: Stored per cell but kept out of the flat CSV (nested data).
-EXTRA_COLUMNS = [("classes", "TEXT"), ("confusion", "TEXT")]
+#: Stored per cell but kept out of the flat CSV (nested or long data).
+EXTRA_COLUMNS = [("classes", "TEXT"), ("confusion", "TEXT"), ("traceback", "TEXT")]
+TRIAL_COLUMNS: list[tuple[str, str]] = [
+    ("task", "TEXT"),
+    ("solver", "TEXT"),
+    ("train_size", "INTEGER"),
+    ("seed", "INTEGER"),
+    ("trial_id", "TEXT"),
+    ("status", "TEXT"),
+    ("val_score", "REAL"),
+    ("seconds", "REAL"),
+    ("params", "TEXT"),
+    ("error", "TEXT"),
+]
 KEY = ("task", "solver", "train_size", "seed")
 
 
 class ResultsStore:
-    """An append-only table of cells in ``<run>/results.db``; each write is its own commit."""
+    """Cells and tuning trials in ``<run>/results.db``; each finished cell is one commit."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path)
-        columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS + EXTRA_COLUMNS)
+        self._db.row_factory = sqlite3.Row
+        cells = ", ".join(f"{name} {kind}" for name, kind in COLUMNS + EXTRA_COLUMNS)
+        trials = ", ".join(f"{name} {kind}" for name, kind in TRIAL_COLUMNS)
         with self._db:
-            self._db.execute(f"CREATE TABLE IF NOT EXISTS cells ({columns}, PRIMARY KEY ({', '.join(KEY)}))")
+            self._db.execute(f"CREATE TABLE IF NOT EXISTS cells ({cells}, PRIMARY KEY ({', '.join(KEY)}))")
+            self._db.execute(f"CREATE TABLE IF NOT EXISTS trials ({trials})")
 
-    def add(self, row: dict[str, Any]) -> None:
-        names = [name for name, _ in COLUMNS + EXTRA_COLUMNS]
-        values = [_sql_value(row.get(name)) for name in names]
+    def add(self, row: dict[str, Any], trials: Iterable[dict[str, Any]] = ()) -> None:
+        """Store a finished cell and its trials atomically (replacing an earlier attempt)."""
+        key = [row.get(k) for k in KEY]
         with self._db:
-            self._db.execute(
-                f"INSERT OR REPLACE INTO cells ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                values,
-            )
+            self._db.execute(f"DELETE FROM trials WHERE {' AND '.join(f'{k} = ?' for k in KEY)}", key)
+            _insert(self._db, "cells", COLUMNS + EXTRA_COLUMNS, [row], replace=True)
+            _insert(self._db, "trials", TRIAL_COLUMNS, trials)
 
     def rows(self) -> list[dict[str, Any]]:
-        self._db.row_factory = sqlite3.Row
-        try:
-            cursor = self._db.execute("SELECT rowid, * FROM cells ORDER BY rowid")
-            return [dict(r) for r in cursor]
-        finally:
-            self._db.row_factory = None
+        return [dict(r) for r in self._db.execute("SELECT * FROM cells ORDER BY rowid")]
+
+    def trials(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._db.execute("SELECT * FROM trials ORDER BY rowid")]
+
+    def finished_keys(self) -> set[tuple]:
+        """Cells that need no rerun on resume: finished, failed or timed out (not skipped)."""
+        query = f"SELECT {', '.join(KEY)} FROM cells WHERE status IN ('ok', 'failed', 'timeout')"
+        return {tuple(r) for r in self._db.execute(query)}
 
     def close(self) -> None:
         self._db.close()
@@ -78,6 +101,15 @@ class ResultsStore:
         self.close()
 
 
+def _insert(db, table: str, columns, rows: Iterable[dict[str, Any]], replace: bool = False) -> None:
+    names = [name for name, _ in columns]
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    db.executemany(
+        f"{verb} INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        [[_sql_value(row.get(name)) for name in names] for row in rows],
+    )
+
+
 def _sql_value(value):
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(value, default=str)
@@ -86,12 +118,21 @@ def _sql_value(value):
     return value
 
 
-def write_csv(rows: Iterable[dict[str, Any]], path: str | Path) -> Path:
-    """Export ``rows`` with exactly :data:`COLUMN_NAMES` as columns."""
+def write_csv(rows: Iterable[dict[str, Any]], path: str | Path, columns: list[str] = COLUMN_NAMES) -> Path:
+    """Export ``rows`` with exactly ``columns`` (default: the ``results.csv`` schema)."""
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMN_NAMES, extrasaction="ignore")
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in COLUMN_NAMES})
+            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
     return path
+
+
+def export(store: ResultsStore, run_dir: str | Path) -> list[dict[str, Any]]:
+    """Write ``results.csv`` and ``trials.csv`` from the store; returns the cell rows."""
+    run_dir = Path(run_dir)
+    rows = store.rows()
+    write_csv(rows, run_dir / "results.csv")
+    write_csv(store.trials(), run_dir / "trials.csv", [name for name, _ in TRIAL_COLUMNS])
+    return rows

@@ -1,34 +1,44 @@
-"""A benchmark run: resolve tasks and solvers, plan the cells, run them, keep every result.
+"""A benchmark run: resolve tasks and solvers, plan the grid of cells, run them, keep every result.
 
-Owns the run folder (``results.db``, ``results.csv``, ``run.json``, ``index.html``), the order
-of cells and progress. Rows are stored as each cell ends, and the CSV and report are written
-even when the run stops early (an error, Ctrl-C), so nothing computed is lost.
+Owns the run folder (``results.db``, ``results.csv``, ``trials.csv``, ``run.json``,
+``index.html``), the order of cells, the run's budget, resume and progress. Rows are stored as
+each cell ends; the CSV files and the report are written even when the run stops early (an
+error, Ctrl-C, the budget), so nothing computed is lost.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import platform
 import sys
-from dataclasses import asdict, dataclass, field
+import time
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from dlbench.cell import Cell, run_cell
+import numpy as np
+
+from dlbench.cell import Cell, CellSettings
 from dlbench.errors import UsageError
-from dlbench.registry import Registry
-from dlbench.results import ResultsStore, write_csv
+from dlbench.executors import BUDGET_SPENT, EXECUTORS, DaskExecutor, Job, LocalExecutor, ProcessExecutor, failure_row
+from dlbench.plan import PRESETS, resolve_sizes
+from dlbench.registry import Registry, discover
+from dlbench.results import ResultsStore, export
 from dlbench.solvers.base import FAMILIES
 from dlbench.splits import nested_order
 from dlbench.task import Task
+from dlbench.tuning import TUNERS, TuneConfig
 
 
 @dataclass
 class RunConfig:
+    """Everything a run needs to be repeated or resumed (saved in ``run.json``)."""
+
     tasks: list[str]
     families: list[str] = field(default_factory=lambda: list(FAMILIES))
     solvers: list[str] = field(default_factory=list)
@@ -38,6 +48,46 @@ class RunConfig:
     text_column: str | None = None
     test: str | None = None
     tasks_dir: str | None = None
+    preset: str = "default"
+    sizes: list[int | str] | None = None  # None: the preset's geometric ladder
+    seeds: int | None = None
+    trials: int | None = None
+    tuner: str | None = None
+    tune_time: float | None = None
+    trial_timeout: float | None = None
+    budget: float | None = None
+    cell_timeout: float | None = None
+    target_score: float | None = None  # for the report; None: 95% of the best observed
+    executor: str = "processes"
+    workers: int = 1
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        preset = PRESETS[self.preset]
+        self.seeds = self.seeds or preset.seeds
+        self.trials = self.trials or preset.trials
+        self.tuner = self.tuner or preset.tuner
+        self.tune_time = self.tune_time or preset.tune_time
+        if self.tuner not in TUNERS:
+            raise UsageError(f"unknown --tuner {self.tuner!r}: choose from {', '.join(TUNERS)}")
+        if self.executor not in EXECUTORS:
+            raise UsageError(f"unknown --executor {self.executor!r}: choose from {', '.join(EXECUTORS)}")
+        if self.tasks_dir:
+            self.tasks_dir = str(Path(self.tasks_dir).resolve())
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RunConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def settings(self, run_dir: Path) -> CellSettings:
+        cores = os.cpu_count() or 1
+        return CellSettings(
+            tuning=TuneConfig(tuner=self.tuner, trials=self.trials, tune_time=self.tune_time,
+                              trial_timeout=self.trial_timeout),
+            threads=max(1, cores // self.workers) if self.workers > 1 else None,
+            workdir=str(run_dir),
+        )
 
 
 def _parse_value(text: str):
@@ -100,11 +150,22 @@ def environment() -> dict[str, Any]:
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": _cpu_model() or platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "memory_gb": memory_gb,
         "packages": packages,
     }
+
+
+def _cpu_model() -> str | None:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
 
 
 def new_run_dir(out: str | Path, tasks: list[str]) -> Path:
@@ -118,10 +179,45 @@ def new_run_dir(out: str | Path, tasks: list[str]) -> Path:
     return run_dir
 
 
-class Run:
-    """Runs every compatible (task, solver) cell in process and writes the run folder."""
+def task_spec(spec: str, config: RunConfig) -> dict[str, Any]:
+    """What a remote worker needs to re-create a task (paths made absolute)."""
+    path_like = ":" not in spec and _looks_like_path(spec)
+    return {
+        "task": str(Path(spec).resolve()) if path_like else spec,
+        "target": config.target, "text_column": config.text_column,
+        "test": str(Path(config.test).resolve()) if config.test else None,
+        "tasks_dir": config.tasks_dir,
+    }
 
-    def __init__(self, config: RunConfig, registry: Registry, console=None):
+
+@functools.lru_cache(maxsize=4)
+def _worker_task(spec_json: str):
+    spec = json.loads(spec_json)
+    registry = discover(spec["tasks_dir"])
+    config = RunConfig(tasks=[spec["task"]], target=spec["target"], text_column=spec["text_column"],
+                       test=spec["test"])
+    task = resolve_task(spec["task"], registry, config)
+    return registry, task, task.load()
+
+
+@functools.lru_cache(maxsize=16)
+def _worker_order(spec_json: str, seed: int) -> np.ndarray:
+    return nested_order(_worker_task(spec_json)[2].y_train, seed)
+
+
+def load_for_worker(spec: dict, solver: str, train_size: int, seed: int) -> Job:
+    """A job re-created on a remote worker; data loaded once per worker and task."""
+    spec_json = json.dumps(spec, sort_keys=True)
+    registry, task, dataset = _worker_task(spec_json)
+    solver_cls = registry.get("solver", solver)
+    idx = np.sort(_worker_order(spec_json, seed)[:train_size])
+    return Job(Cell(task.name, solver, train_size, seed), solver_cls, solver_cls.for_task(task), dataset, idx, spec)
+
+
+class Run:
+    """Plans the grid of (task, solver, size, seed) cells, runs them and writes the run folder."""
+
+    def __init__(self, config: RunConfig, registry: Registry, console=None, run_dir: str | Path | None = None):
         from rich.console import Console
 
         self.config = config
@@ -132,59 +228,151 @@ class Run:
         self.solvers = select_solvers(registry, config)
         if not self.solvers:
             raise UsageError("no solver matches --families/--solvers; see `dlbench list solvers`")
-        self.run_dir = new_run_dir(config.out, config.tasks)
+        self.resumed = run_dir is not None
+        self.run_dir = Path(run_dir) if run_dir else new_run_dir(config.out, config.tasks)
         self.store = ResultsStore(self.run_dir / "results.db")
+        self.not_run: list[Job] = []
+
+    @classmethod
+    def resume(cls, run_dir: str | Path, registry_for, console=None) -> "Run":
+        run_dir = Path(run_dir)
+        info_path = run_dir / "run.json"
+        if not (info_path.exists() and (run_dir / "results.db").exists()):
+            raise UsageError(f"{run_dir} is not a dlbench run folder (no run.json/results.db): give OUT/<run-id>")
+        config = RunConfig.from_json(json.loads(info_path.read_text(encoding="utf-8"))["config"])
+        return cls(config, registry_for(config.tasks_dir), console=console, run_dir=run_dir)
 
     def _solvers_for(self, task: Task) -> dict[str, type]:
-        return {n: cls for n, cls in self.solvers.items() if task.modality in cls.modalities}
+        return {n: cls for n, cls in self.solvers.items() if cls.accepts(task)}
 
-    def _write_run_json(self) -> None:
+    def _write_run_json(self, sizes: dict[str, list[int]], audits: dict[str, dict]) -> None:
         info = {
             "run_id": self.run_dir.name,
             "started": datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
             "config": asdict(self.config),
+            "sizes": sizes,
+            "audit": audits,
             "tasks": [{**type(t).metadata(), "name": t.name, "params": vars(t)} for t in self.tasks],
             "solvers": {name: cls.metadata() for name, cls in self.solvers.items()},
             "environment": environment(),
         }
-        (self.run_dir / "run.json").write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+        path = self.run_dir / "run.json"
+        if self.resumed and path.exists():
+            previous = json.loads(path.read_text(encoding="utf-8"))
+            info["started"] = previous.get("started", info["started"])
+            info["resumed"] = previous.get("resumed", []) + [datetime.now().astimezone().isoformat(timespec="seconds")]
+        path.write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+
+    def plan(self, on_load=lambda task: None) -> tuple[list[Job], dict[str, list[int]], dict[str, dict]]:
+        """Every cell not finished yet, smallest sizes first, and each task's data audit.
+
+        Loads each task once; its nested subsets are drawn once per seed.
+        """
+        from dlbench.audit import audit
+
+        done = self.store.finished_keys()
+        preset = PRESETS[self.config.preset]
+        jobs, all_sizes, audits = [], {}, {}
+        for t_index, (spec, task) in enumerate(zip(self.config.tasks, self.tasks)):
+            solvers = self._solvers_for(task)
+            if not solvers:
+                self.console.print(f"[yellow]warning:[/] no selected solver accepts the task {task.name} ({task.modality})")
+                continue
+            on_load(task)
+            dataset = task.load()
+            sizes = resolve_sizes(self.config.sizes, len(dataset.y_train), dataset.n_classes, preset.n_sizes)
+            all_sizes[task.name] = sizes
+            audits[task.name] = audit(dataset)
+            remote = task_spec(spec, self.config)
+            for seed in range(self.config.seed, self.config.seed + self.config.seeds):
+                order = nested_order(dataset.y_train, seed)
+                for s_index, size in enumerate(sizes):
+                    idx = np.sort(order[:size])
+                    for name, cls in solvers.items():
+                        cell = Cell(task.name, name, size, seed)
+                        if cell.key not in done:
+                            job = Job(cell, cls, cls.for_task(task), dataset, idx, remote)
+                            jobs.append(((s_index, seed - self.config.seed, t_index, name), job))
+        jobs.sort(key=lambda item: item[0])
+        return [job for _, job in jobs], all_sizes, audits
+
+    def _executor(self):
+        settings = self.config.settings(self.run_dir)
+        if self.config.executor == "local":
+            return LocalExecutor(settings, self.config.cell_timeout)
+        if self.config.executor == "dask":
+            return DaskExecutor(settings, self.config.workers, self.config.cell_timeout, self.config.scheduler)
+        return ProcessExecutor(settings, self.config.workers, self.config.cell_timeout)
+
+    def _preload(self, jobs: list[Job]) -> None:
+        """Import what the cells need once, before forking: children inherit it for free.
+
+        Importing TensorFlow is fork-safe; running TensorFlow operations is not, and this
+        process never runs any.
+        """
+        import importlib
+
+        modules = ["sklearn.metrics", "sklearn.pipeline", "threadpoolctl"]
+        if self.config.trials > 1:
+            modules.append("keras_tuner")
+        if any(job.solver_cls.family == "deep" for job in jobs):
+            modules.append("keras")
+        for module in modules:
+            if module in ("keras", "keras_tuner"):
+                from dlbench.solvers.deep import _quiet_import
+
+                _quiet_import(module)
+            else:
+                importlib.import_module(module)
 
     def execute(self) -> Path:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
 
-        self._write_run_json()
-        total = sum(len(self._solvers_for(t)) for t in self.tasks)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("[red]{task.fields[failed]} failed[/]"), TimeElapsedColumn(),
+                   TextColumn("left"), TimeRemainingColumn())
+        deadline = time.time() + self.config.budget if self.config.budget else None
         try:
             with Progress(*columns, console=self.console, transient=False) as progress:
-                bar = progress.add_task("starting", total=total)
-                for task in self.tasks:
-                    solvers = self._solvers_for(task)
-                    if not solvers:
-                        self.console.print(f"[yellow]warning:[/] no selected solver accepts {task.modality} data ({task.name})")
-                        continue
-                    progress.update(bar, description=f"{task.name}: loading data")
-                    dataset = task.load()
-                    order = nested_order(dataset.y_train, self.config.seed)
-                    for name, cls in solvers.items():
-                        cell = Cell(task.name, name, len(order), self.config.seed)
-                        progress.update(bar, description=f"{task.name} · {name}")
-                        row = run_cell(cell, cls, dataset, order)
-                        self.store.add(row)
-                        if row["status"] != "ok":
-                            progress.console.print(f"[red]failed:[/] {cell.label}: {row['error']}")
-                        progress.advance(bar)
+                bar = progress.add_task("planning", total=None, failed=0)
+                jobs, sizes, audits = self.plan(lambda t: progress.update(bar, description=f"loading {t.name}"))
+                self._write_run_json(sizes, audits)
+                progress.update(bar, total=len(jobs), description="starting")
+                if self.config.executor == "processes":
+                    self._preload(jobs)
+                running: list[str] = []
+
+                def on_start(job: Job) -> None:
+                    running.append(job.cell.label)
+                    progress.update(bar, description=running[-1])
+
+                def on_result(job: Job, row: dict, trials: list) -> None:
+                    self.store.add(row, trials)
+                    if job.cell.label in running:
+                        running.remove(job.cell.label)
+                    failed = progress.tasks[0].fields["failed"] + (row["status"] in ("failed", "timeout"))
+                    if row["status"] in ("failed", "timeout"):
+                        progress.console.print(f"[red]{row['status']}:[/] {job.cell.label}: {row.get('error')}")
+                    progress.update(bar, advance=1, failed=failed,
+                                    description=running[-1] if running else "finishing")
+
+                self.not_run = self._executor().run(jobs, on_start, on_result, deadline)
+                for job in self.not_run:
+                    self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
                 progress.update(bar, description="done")
         finally:
             self.finish()
+        if self.not_run:
+            self.console.print(f"[yellow]budget used up:[/] {len(self.not_run)} cells not run; "
+                               f"finish them with `dlbench run --resume {self.run_dir}`")
         return self.run_dir
 
     def finish(self) -> None:
-        """Export the CSV and the report from whatever the store holds."""
+        """Export the CSV files and the report from whatever the store holds."""
         from dlbench.report import write_report
 
-        rows = self.store.rows()
-        write_csv(rows, self.run_dir / "results.csv")
+        rows = export(self.store, self.run_dir)
         write_report(self.run_dir, rows)
         self.store.close()

@@ -118,6 +118,11 @@ class Task:
     #: Declared sizes for listing without loading; ``None`` when they depend on parameters.
     n_examples: ClassVar[int | None] = None
     n_classes: ClassVar[int | None] = None
+    #: For sentiment tasks, the ``(negative, positive)`` class names; lexicon solvers apply then.
+    sentiment: ClassVar[tuple[str, str] | None] = None
+    #: Hand-written rules: a method ``rules(self, X) -> labels`` (the "if snout is flat then cat"
+    #: kind of program). ``None`` when the task ships none.
+    rules = None
 
     def load(self) -> Dataset:
         raise NotImplementedError

@@ -207,6 +207,7 @@ class CIFAR10(_Online):
 
 
 class IMDB(_Online):
+    sentiment = ("neg", "pos")
     name = "imdb"
     modality = "text"
     description = "Is an IMDB movie review positive or negative? Raw review text, official 25k/25k split."

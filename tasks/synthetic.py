@@ -34,6 +34,13 @@ class Circles(Task):
         train, test = stratified_split(labels, test_fraction=0.25)
         return Dataset(take(frame, train), labels[train], take(frame, test), labels[test], self.modality)
 
+    def rules(self, X):
+        """Hand-written rule: ``inner`` inside the radius halfway between the circles (1 and ``factor``)."""
+        import numpy as np
+
+        radius = np.hypot(X["x1"].to_numpy(dtype=float), X["x2"].to_numpy(dtype=float))
+        return np.where(radius < (1 + self.factor) / 2, "inner", "outer")
+
 
 class MNIST1D(Task):
     """MNIST-1D: digits drawn as 1-D signals of 40 points, generated locally."""

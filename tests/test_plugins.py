@@ -43,7 +43,8 @@ def install_fake_distribution(root, name="xorplugin", task_name="xor-plugin", va
 
 
 def rows_of(cli, *args, cwd, env=None):
-    proc = cli("run", *args, "--families", "rule,shallow", "--out", cwd / "out", cwd=cwd, env=env)
+    proc = cli("run", *args, "--solvers", "majority,logreg", "--sizes", "full", "--trials", "1", "--out", cwd / "out",
+               cwd=cwd, env=env)
     assert proc.returncode == 0, proc.stderr
     run_dir = next(l.split(": ", 1)[1] for l in proc.stdout.splitlines() if l.startswith("run folder: "))
     with open(os.path.join(run_dir, "results.csv"), encoding="utf-8") as fh:

@@ -44,6 +44,8 @@ class Solver:
     family: ClassVar[str] = ""
     modalities: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    #: The ``__init__`` parameter counting training epochs, for Hyperband (``None``: not epoch-based).
+    epoch_param: ClassVar[str | None] = None
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -73,6 +75,26 @@ class Solver:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({args})"
+
+    @classmethod
+    def accepts(cls, task) -> bool:
+        """Whether this solver applies to ``task`` (a :class:`~dlbench.Task` instance)."""
+        return task.modality in cls.modalities
+
+    @classmethod
+    def for_task(cls, task) -> dict[str, Any]:
+        """Extra ``__init__`` arguments taken from the task (e.g. its hand-written rules)."""
+        return {}
+
+    @classmethod
+    def search_space(cls, hp, modality: str) -> None:
+        """Declare the tunable hyperparameters on ``hp`` (a ``keras_tuner.HyperParameters``).
+
+        Names are ``__init__`` parameters; a tuned value is passed through ``set_params``.
+        Declare at least one continuous dimension (``hp.Float``) when there is any, so that
+        keras-tuner's Hyperband and Bayesian oracles have room to search. Default: nothing
+        to tune, the solver runs once with its defaults.
+        """
 
     @classmethod
     def metadata(cls) -> dict[str, Any]:

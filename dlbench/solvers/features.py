@@ -1,7 +1,8 @@
 """Hand-designed features for the shallow family, one recipe per modality.
 
-Owns the unfitted scikit-learn transformers: one-hot/impute/scale for tables, TF-IDF word and
-character n-grams for text, scaled raw pixels for images. Solvers put a learner after them.
+Owns the unfitted scikit-learn transformers behind one entry point, :func:`features_for`:
+one-hot/impute/scale for tables, TF-IDF word and character n-grams for text, raw pixels or
+HOG descriptors for images. It does not own the learners put after them (``shallow``).
 """
 
 from __future__ import annotations
@@ -10,13 +11,20 @@ import numpy as np
 
 from dlbench.task import column_kinds
 
+#: Image feature kinds, the values of the shallow solvers' ``features`` parameter.
+IMAGE_FEATURES = ("pixels", "hog")
+
 
 def _as_strings(X):
     """Categorical values as strings, missing ones as ``<missing>``."""
     return X.astype(object).where(X.notna(), "<missing>").astype(str)
 
 
-def tabular_features(X, scale: bool = True):
+def tabular_features(X, scale: bool = True, dense: bool = False):
+    """Median-imputed (and, with ``scale``, standardised) numbers plus one-hot categories.
+
+    The output is sparse when mostly zeros, unless ``dense`` (for learners that need arrays).
+    """
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.pipeline import make_pipeline
@@ -40,37 +48,75 @@ def tabular_features(X, scale: bool = True):
                 categorical,
             ),
         ],
-        sparse_threshold=0.3,
+        sparse_threshold=0.0 if dense else 0.3,
     )
 
 
-def text_features(max_features: int = 50000):
+def text_features(word_ngrams: int = 2, char_ngrams: int = 5, vocabulary_size: int = 50000):
+    """TF-IDF of word 1..``word_ngrams``-grams and of character 2..``char_ngrams``-grams.
+
+    ``char_ngrams=0`` leaves the character n-grams out; ``vocabulary_size`` caps each vocabulary
+    at its most frequent terms. The output is a sparse matrix.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 
-    return FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_features=max_features)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                      max_features=max_features)),
-        ]
-    )
+    if word_ngrams < 1 or char_ngrams == 1 or char_ngrams < 0:
+        raise ValueError(f"need word_ngrams >= 1 and char_ngrams 0 or >= 2, got {word_ngrams}, {char_ngrams}")
+    parts = [("words", TfidfVectorizer(ngram_range=(1, word_ngrams), sublinear_tf=True, max_features=vocabulary_size))]
+    if char_ngrams:
+        parts.append(("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, char_ngrams), sublinear_tf=True,
+                                               max_features=vocabulary_size)))
+    return FeatureUnion(parts)
 
 
-def _flatten_pixels(X):
+def flatten_pixels(X) -> np.ndarray:
+    """``(N, H, W, C)`` uint8 images as ``(N, H*W*C)`` floats in [0, 1]."""
     return np.asarray(X, dtype=np.float32).reshape(len(X), -1) / 255.0
 
 
-def pixel_features():
+def hog_features(X) -> np.ndarray:
+    """Histograms of oriented gradients of ``(N, H, W, C)`` images, grey or colour, as ``(N, D)``.
+
+    Each image is cut into about 4 x 4 cells (at least 2 pixels a side, so 8 x 8 digits get
+    2-pixel cells), 9 orientations per cell, normalised over blocks of 2 x 2 cells. For colour
+    images each pixel's gradient is taken from the channel where it is strongest.
+    """
+    from skimage.feature import hog
+
+    X = np.asarray(X)
+    _, height, width, channels = X.shape
+    cell = (max(2, height // 4), max(2, width // 4))
+    block = (max(1, min(2, height // cell[0])), max(1, min(2, width // cell[1])))
+    images = X[..., 0] if channels == 1 else X
+    channel_axis = None if channels == 1 else -1
+    return np.stack([
+        hog(image, orientations=9, pixels_per_cell=cell, cells_per_block=block, channel_axis=channel_axis)
+        for image in images
+    ]).astype(np.float32)
+
+
+def image_features(features: str = "pixels"):
+    """``pixels``: raw pixels scaled to [0, 1]; ``hog``: :func:`hog_features`."""
     from sklearn.preprocessing import FunctionTransformer
 
-    return FunctionTransformer(_flatten_pixels)
+    if features not in IMAGE_FEATURES:
+        raise ValueError(f"features must be one of {IMAGE_FEATURES}, got {features!r}")
+    return FunctionTransformer(flatten_pixels if features == "pixels" else hog_features)
 
 
-def features_for(modality: str, X):
-    """The default feature recipe for ``modality`` (``X`` gives a table its column types)."""
+def features_for(modality: str, X, *, scale: bool = True, dense: bool = False, features: str = "pixels",
+                 word_ngrams: int = 2, char_ngrams: int = 5, vocabulary_size: int = 50000):
+    """The unfitted feature transformer for ``modality``; options of other modalities are ignored.
+
+    ``X`` gives a table its column types. Tables: ``scale`` standardises the numeric columns,
+    ``dense`` forbids sparse output. Text: ``word_ngrams``, ``char_ngrams`` and
+    ``vocabulary_size`` (see :func:`text_features`). Images: ``features`` is ``pixels`` or ``hog``.
+    """
     if modality == "tabular":
-        return tabular_features(X)
+        return tabular_features(X, scale=scale, dense=dense)
     if modality == "text":
-        return text_features()
-    return pixel_features()
+        return text_features(word_ngrams, char_ngrams, vocabulary_size)
+    if modality == "image":
+        return image_features(features)
+    raise ValueError(f"unknown modality {modality!r}")

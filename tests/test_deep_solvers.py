@@ -1,0 +1,183 @@
+"""The Keras solvers beyond the generic contract: new networks, FLOPs, search spaces, transfer offline."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from dlbench.errors import SolverUnavailable
+from dlbench.solvers import deep
+from dlbench.solvers.deep import CNN, MLP, BiLSTM, TextCNN, Transfer, Transformer, keras_flops
+
+TINY = {"epochs": 2, "patience": 1, "units": 8}
+SIZE_KEYS = {"n_params", "model_bytes", "flops"}
+
+
+def texts(n=48):
+    rng = np.random.default_rng(0)
+    y = np.array(["spam", "ham"] * (n // 2))
+    words = {"spam": ["win", "free", "prize", "cash"], "ham": ["lunch", "meeting", "see", "you"]}
+    X = np.array([" ".join(rng.choice(words[label], size=rng.integers(2, 7))) for label in y], dtype=object)
+    X[0] = "?!"  # empty after standardization: every token is padding
+    return X, y
+
+
+def images(n=40, size=8):
+    rng = np.random.default_rng(0)
+    y = np.arange(n) % 2
+    X = rng.integers(0, 60, size=(n, size, size, 1), dtype=np.uint8)
+    X[y == 1, : size // 2] = 250
+    return X, y
+
+
+@pytest.mark.parametrize("cls", [TextCNN, BiLSTM, Transformer])
+def test_text_networks_fit_and_predict(cls):
+    X, y = texts()
+    solver = cls(**TINY, embedding_dim=8).fit(X, y)
+    proba = solver.predict_proba(X)
+    assert proba.shape == (len(y), 2) and np.isfinite(proba).all()
+    assert np.isfinite(solver.history_["loss"]).all()
+    assert 8 <= solver.sequence_length_ <= 256
+    size = solver.model_size()
+    assert set(size) >= SIZE_KEYS and size["flops"] > 0 and size["n_params"] > 0
+
+
+def test_transformer_with_two_blocks_counts_both():
+    X, y = texts()
+    one = Transformer(**TINY, embedding_dim=8, sequence_length=10).fit(X, y).model_size()
+    two = Transformer(**TINY, embedding_dim=8, sequence_length=10, num_blocks=2).fit(X, y).model_size()
+    assert two["flops"] > one["flops"] and two["n_params"] > one["n_params"]
+
+
+def _dense_model(keras):
+    inputs = keras.Input((5,))
+    hidden = keras.layers.Dense(7, activation="relu")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(keras.layers.Dropout(0.5)(hidden)))
+
+
+def test_flops_of_known_models():
+    keras = deep._keras()
+    layers = keras.layers
+    assert keras_flops(_dense_model(keras)) == 2 * 5 * 7 + 2 * 7 * 3
+
+    def single(layer, shape, *extra):
+        inputs = keras.Input(shape)
+        return keras_flops(keras.Model(inputs, layer(inputs, *[inputs] * len(extra))))
+
+    assert single(layers.Dense(7), (4, 5)) == 4 * (2 * 5 * 7)  # one Dense per position
+    assert single(layers.Conv2D(4, 3, padding="same"), (6, 6, 2)) == 2 * (3 * 3 * 2 * 4) * 36
+    assert single(layers.Conv2D(4, 3, strides=2), (7, 7, 2)) == 2 * (3 * 3 * 2 * 4) * 9
+    assert single(layers.LSTM(3), (5, 2)) == 2 * 4 * 3 * (2 + 3) * 5
+    assert single(layers.Bidirectional(layers.GRU(3)), (5, 2)) == 2 * (2 * 3 * 3 * (2 + 3) * 5)
+    # 2 heads of size 4 over 3 tokens of width 6: q/k/v projections, scores, weighted sum, output.
+    heads, d, t, w = 2, 4, 3, 6
+    expected = 2 * (3 * t * w * heads * d + heads * t * t * 2 * d + t * heads * d * w)
+    assert single(layers.MultiHeadAttention(heads, d), (t, w), "value") == expected
+    assert single(layers.Conv2DTranspose(2, 3), (4, 4, 1)) is None  # unknown cost: None, not a guess
+
+
+def test_mobilenet_flops_match_the_published_count():
+    # Sandler et al. (2018): MobileNetV2 1.0 at 224 px, 300M multiply-adds.
+    keras = deep._keras()
+    model = keras.applications.MobileNetV2(weights=None)
+    assert keras_flops(model) == pytest.approx(2 * 300e6, rel=0.01)
+
+
+@pytest.mark.parametrize("cls", [MLP, CNN, TextCNN, BiLSTM, Transformer, Transfer])
+def test_search_space_names_init_parameters(cls):
+    import keras_tuner
+
+    hp = keras_tuner.HyperParameters()
+    cls.search_space(hp, cls.modalities[0])
+    names = {p.name for p in hp.space}
+    assert names <= set(cls().get_params()) and "epochs" not in names
+    assert any(isinstance(p, keras_tuner.engine.hyperparameters.Float) for p in hp.space)
+    assert cls.epoch_param == "epochs"
+    cls().set_params(**hp.values)  # the defaults are valid settings
+
+
+def _offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    def no_network(*args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+
+
+def test_transfer_is_unavailable_offline_quickly(monkeypatch, tmp_path):
+    _offline(monkeypatch, tmp_path)
+    X, y = images()
+    start = time.perf_counter()
+    with pytest.raises(SolverUnavailable) as info:
+        Transfer(**TINY).fit(X, y)
+    assert time.perf_counter() - start < 10
+    message = str(info.value)
+    assert "\n" not in message and "MobileNetV2" in message and str(tmp_path) in message
+
+
+def test_transfer_gives_up_on_a_silent_network(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(deep, "_PROBE_SECONDS", 0.2)
+
+    def silent(*args, **kwargs):
+        time.sleep(2)
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(socket, "create_connection", silent)
+    start = time.perf_counter()
+    with pytest.raises(SolverUnavailable, match="within 0.2 s"):
+        Transfer(**TINY).fit(*images())
+    assert time.perf_counter() - start < 1.5
+
+
+def test_transfer_trains_offline_from_cached_weights(monkeypatch, tmp_path):
+    import h5py
+    from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
+
+    keras = deep._keras()
+    # Random weights in the file layout Keras downloads, where Keras caches it.
+    models = tmp_path / "models"
+    models.mkdir()
+    backbone = keras.applications.MobileNetV2(input_shape=(96, 96, 3), include_top=False, weights=None)
+    with h5py.File(models / "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5", "w") as f:
+        save_weights_to_hdf5_group(f, backbone)
+    _offline(monkeypatch, tmp_path)
+    X, y = images()
+    solver = Transfer(**TINY).fit(X, y)
+    assert solver.predict_proba(X).shape == (len(y), 2)
+    size = solver.model_size()
+    assert set(size) >= SIZE_KEYS
+    assert size["n_params"] > 2_000_000 and size["flops"] == pytest.approx(2 * 55e6, rel=0.02)
+
+
+def test_n_threads_caps_tensorflow_in_a_fresh_process():
+    code = (
+        "import numpy as np, tensorflow as tf; from dlbench.solvers.deep import MLP\n"
+        "X = np.zeros((30, 4, 4, 1), np.uint8); y = np.arange(30) % 2\n"
+        "MLP(epochs=1, units=4, n_threads=1).fit(X, y)\n"
+        "print(tf.config.threading.get_intra_op_parallelism_threads(),"
+        " tf.config.threading.get_inter_op_parallelism_threads())\n"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "1"]
+
+
+def test_n_threads_after_start_warns_instead_of_failing():
+    deep._keras()
+    import tensorflow as tf
+
+    tf.constant(1.0) + 1  # the runtime has started
+    threads = tf.config.threading.get_intra_op_parallelism_threads()
+    with pytest.warns(RuntimeWarning, match="n_threads=7 ignored"):
+        deep._set_threads(7)
+    assert tf.config.threading.get_intra_op_parallelism_threads() == threads
+

@@ -1,0 +1,206 @@
+"""The experiment grid: nested subsets, seeds, crash isolation, time limits, kill and resume, Dask."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlbench.plan import default_ladder, parse_duration, parse_sizes, resolve_sizes
+from dlbench.errors import UsageError
+
+MISBEHAVING = '''
+import os, signal, time
+import numpy as np
+from dlbench import Solver
+
+
+class _Base(Solver):
+    family = "rule"
+    modalities = ("tabular", "image", "text")
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.misbehave()
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+
+class Raises(_Base):
+    name = "raises"
+    description = "raises in fit"
+
+    def misbehave(self):
+        raise RuntimeError("this solver always fails")
+
+
+class Sleeps(_Base):
+    name = "sleeps"
+    description = "sleeps far past any time limit"
+
+    def misbehave(self):
+        time.sleep(600)
+
+
+class Dies(_Base):
+    name = "dies"
+    description = "kills its own process"
+
+    def misbehave(self):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Slow(_Base):
+    name = "slow"
+    description = "takes half a second"
+
+    def misbehave(self):
+        time.sleep(0.5)
+'''
+
+
+def rows_of(run_dir):
+    with open(Path(run_dir) / "results.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def run_folder(stdout: str) -> str:
+    return next(l.split(": ", 1)[1] for l in stdout.splitlines() if l.startswith("run folder: "))
+
+
+@pytest.fixture
+def misbehaving(tmp_path):
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / "tasks" / "misbehaving.py").write_text(MISBEHAVING)
+    return tmp_path
+
+
+def test_sizes_and_durations_parse():
+    assert parse_sizes("50, 100,full") == [50, 100, "full"]
+    assert resolve_sizes([50, 100, "full", 10**6], pool=300, n_classes=2, n_sizes=4) == [50, 100, 300]
+    with pytest.raises(UsageError):
+        parse_sizes("50,lots")
+    with pytest.raises(UsageError):
+        resolve_sizes([3], pool=300, n_classes=10, n_sizes=4)
+    assert parse_duration("10m") == 600 and parse_duration("90") == 90 and parse_duration("1.5h") == 5400
+    ladder = default_ladder(1347, 10, 4)
+    assert ladder[0] == 100 and ladder[-1] == 1347 and len(ladder) == 4 and ladder == sorted(ladder)
+
+
+def test_grid_rows_are_sizes_times_seeds_times_solvers_with_nested_subsets(tmp_path, cli):
+    proc = cli("run", "digits", "--families", "rule,shallow", "--solvers", "majority,logreg",
+               "--sizes", "100,300,full", "--seeds", "2", "--trials", "1", "--workers", "2", "--out", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = rows_of(run_folder(proc.stdout))
+    assert len(rows) == 3 * 2 * 2
+    assert {(r["train_size"], r["seed"]) for r in rows} == {(s, d) for s in ("100", "300", "1347") for d in "01"}
+    assert all(r["status"] == "ok" for r in rows)
+    # Nested and stratified: the planner takes prefixes of one permutation per seed.
+    from dlbench.registry import discover
+    from dlbench.splits import nested_order
+
+    y = discover().get("task", "digits")().load().y_train
+    for seed in (0, 1):
+        order = nested_order(y, seed)
+        small, large = set(order[:100]), set(order[:300])
+        assert small <= large and len(set(y[order[:100]])) == 10
+
+
+def test_failures_timeouts_and_crashes_are_rows_and_the_run_completes(misbehaving, cli):
+    proc = cli("run", "wine", "--solvers", "raises,sleeps,dies,majority", "--sizes", "full",
+               "--trials", "1", "--cell-timeout", "4s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["solver"]: r for r in rows_of(run_folder(proc.stdout))}
+    assert rows["majority"]["status"] == "ok"
+    assert rows["raises"]["status"] == "failed" and "always fails" in rows["raises"]["error"]
+    assert rows["sleeps"]["status"] == "timeout"
+    assert rows["dies"]["status"] == "failed" and "SIGKILL" in rows["dies"]["error"]
+
+
+def test_trial_timeout_stops_a_trial_and_marks_it(misbehaving, cli):
+    proc = cli("run", "wine", "--solvers", "sleeps", "--sizes", "full", "--trials", "1",
+               "--trial-timeout", "2s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
+    run_dir = run_folder(proc.stdout)
+    with open(Path(run_dir) / "trials.csv", encoding="utf-8") as fh:
+        trials = list(csv.DictReader(fh))
+    assert [t["status"] for t in trials] == ["timeout"]
+    assert rows_of(run_dir)[0]["status"] == "timeout"
+
+
+def test_budget_stops_the_run_and_reports_skipped_cells(misbehaving, cli):
+    proc = cli("run", "wine", "--solvers", "slow", "--sizes", "30,60,90,full", "--seeds", "3", "--trials", "1",
+               "--budget", "3s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    rows = rows_of(run_folder(proc.stdout))
+    assert len(rows) == 12
+    statuses = [r["status"] for r in rows]
+    assert "skipped" in statuses and "ok" in statuses
+    done_sizes = {int(r["train_size"]) for r in rows if r["status"] == "ok"}
+    assert 30 in done_sizes  # smallest sizes first
+    assert "--resume" in proc.stderr
+
+
+def test_kill_minus_nine_then_resume_recomputes_nothing(misbehaving):
+    out = misbehaving / "out"
+    args = [sys.executable, "-m", "dlbench", "run", "wine", "--solvers", "slow,majority",
+            "--sizes", "20,40,60,80,full", "--seeds", "2", "--trials", "1", "--out", str(out)]
+    proc = subprocess.Popen(args, cwd=misbehaving, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    db = None
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        found = list(out.glob("*/results.db"))
+        if found:
+            db = found[0]
+            with sqlite3.connect(db) as con:
+                if con.execute("SELECT COUNT(*) FROM cells").fetchone()[0] >= 4:
+                    break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(db) as con:
+        before = dict(con.execute("SELECT solver || train_size || '-' || seed, finished_at FROM cells").fetchall())
+    assert 4 <= len(before) < 20
+    resumed = subprocess.run([sys.executable, "-m", "dlbench", "run", "--resume", str(db.parent)],
+                             cwd=misbehaving, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    rows = rows_of(db.parent)
+    keys = [(r["solver"], r["train_size"], r["seed"]) for r in rows]
+    assert len(keys) == len(set(keys)) == 20
+    with sqlite3.connect(db) as con:
+        after = dict(con.execute("SELECT solver || train_size || '-' || seed, finished_at FROM cells").fetchall())
+    assert all(after[k] == v for k, v in before.items())  # finished cells were not recomputed
+    info = json.loads((db.parent / "run.json").read_text())
+    assert info["resumed"]
+
+
+def test_resume_rejects_a_folder_that_is_not_a_run(tmp_path, cli):
+    proc = cli("run", "--resume", tmp_path)
+    assert proc.returncode == 2 and "not a dlbench run folder" in proc.stderr
+
+
+def test_dask_executor_matches_the_local_executor(tmp_path, cli):
+    common = ["wine", "--solvers", "majority,logreg", "--sizes", "40,full", "--seeds", "2", "--trials", "1"]
+    local = cli("run", *common, "--executor", "local", "--out", tmp_path / "local", timeout=300)
+    dask = cli("run", *common, "--executor", "dask", "--workers", "2", "--out", tmp_path / "dask", timeout=300)
+    assert local.returncode == 0, local.stderr
+    assert dask.returncode == 0, dask.stderr
+
+    def scores(stdout):
+        return {(r["solver"], r["train_size"], r["seed"]): r["accuracy"] for r in rows_of(run_folder(stdout))}
+
+    assert scores(local.stdout) == scores(dask.stdout) and len(scores(local.stdout)) == 8

@@ -1,0 +1,309 @@
+"""The HTML report, summary.csv and headline from fabricated rows (fast: no training).
+
+Rows are written through the real ResultsStore and a run.json, then ``report.rebuild`` reads them
+back as ``dlbench report RUN_DIR`` would. Curves have the classic shapes: rules flat, shallow
+models plateauing, deep models still growing, so the crossover and the fits are predictable.
+"""
+
+from __future__ import annotations
+
+import csv
+import html.parser
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlbench import figures, report, scaling, stats, summary, tables
+from dlbench.results import ResultsStore
+
+XSS = '<script>alert(1)</script>'
+XSS2 = '"><img src=x onerror=alert(1)>'
+
+FAMILY_CURVES = {  # error(n) = a * n**-b + c, the truth the fabricated scores scatter around
+    "rule": (0.0, 0.5, 0.45),
+    "shallow": (1.2, 0.5, 0.11),
+    "deep": (4.0, 0.55, 0.02),
+}
+
+
+def _score(family: str, n: int, rng, shift: float = 0.0) -> float:
+    a, b, c = FAMILY_CURVES[family]
+    return float(np.clip(1 - (a * n ** -b + c) - shift + rng.normal(0, 0.006), 0, 1))
+
+
+def cell_row(task, solver, family, size, seed, accuracy, classes, status="ok", error=None, **extra):
+    n_classes = len(classes)
+    n_test = 400
+    share = accuracy if accuracy is not None and accuracy == accuracy else 0.0
+    confusion = np.full((n_classes, n_classes), 0, dtype=int)
+    per_class = n_test // n_classes
+    for i in range(n_classes):
+        right = int(round(per_class * share))
+        confusion[i, i] = right
+        confusion[i, (i + 1) % n_classes] = per_class - right
+    row = {
+        "task": task, "modality": "tabular", "solver": solver, "family": family, "train_size": size, "seed": seed,
+        "status": status, "n_test": n_test, "classes": list(classes), "finished_at": "2026-01-01T00:00:00+00:00",
+        "error": error,
+    }
+    if status == "ok":
+        row.update(
+            accuracy=accuracy, macro_f1=max(0.0, accuracy - 0.02), default_accuracy=max(0.0, accuracy - 0.01),
+            val_score=min(1.0, accuracy + 0.01), fit_seconds={"rule": 0.001, "shallow": 0.2, "deep": 4.0}[family]
+            * (1 + size / 1000), fit_cpu_seconds=0.1, tune_seconds=1.0, trials=3, predict_seconds=0.01,
+            predict_seconds_per_1k={"rule": 1e-4, "shallow": 2e-3, "deep": 0.05}[family],
+            peak_memory_mb=50.0, n_params={"rule": 2, "shallow": 300, "deep": 20000}[family],
+            model_bytes={"rule": 50, "shallow": 3000, "deep": 200000}[family], best_params={"C": 1.0},
+            confusion=confusion.tolist(),
+        )
+    row.update(extra)
+    return row
+
+
+def fabricate(run_dir: Path, tasks=("blobs", "spam"), solvers=None, sizes=(50, 200, 800, 3200), seeds=3,
+              classes=("a", "b", "c"), problems=True, audit=True) -> Path:
+    """A run folder with results.db and run.json holding realistic fabricated cells."""
+    solvers = solvers or {"majority": "rule", "one-r": "rule", "logreg": "shallow", "random-forest": "shallow",
+                          "mlp": "deep", "cnn": "deep"}
+    rng = np.random.default_rng(0)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with ResultsStore(run_dir / "results.db") as store:
+        for task in tasks:
+            for seed in range(seeds):
+                for size in sizes:
+                    for k, (solver, family) in enumerate(sorted(solvers.items())):
+                        shift = 0.01 * (k % 3)
+                        store.add(cell_row(task, solver, family, size, seed, _score(family, size, rng, shift), classes))
+        if problems:
+            task = tasks[0]
+            store.add(cell_row(task, "broken", "shallow", sizes[-1], 0, None, classes, status="failed",
+                               error=f"ValueError: bad input {XSS}"))
+            store.add(cell_row(task, "slow", "deep", sizes[-1], 0, None, classes, status="timeout",
+                               error="cell took longer than 60 s"))
+            store.add(cell_row(task, "later", "deep", sizes[0], 0, None, classes, status="skipped",
+                               error="not run: the run's --budget was used up"))
+    info = {
+        "run_id": run_dir.name, "started": "2026-01-01T00:00:00+00:00", "command": "dlbench run fabricated",
+        "config": {"tasks": list(tasks), "seeds": seeds, "sizes": list(sizes)},
+        "sizes": {t: list(sizes) for t in tasks},
+        "tasks": [{"name": t, "modality": "tabular", "description": f"fabricated {t}"} for t in tasks],
+        "environment": {"python": "3.11", "cpu_count": 2, "packages": {"numpy": "2.0", "tensorflow": None}},
+    }
+    if audit:
+        info["audit"] = {t: {"modality": "text", "n_train": 1000, "n_test": 400,
+                             "train_counts": {c: 1000 // len(classes) for c in classes},
+                             "test_counts": {c: 400 // len(classes) for c in classes},
+                             "n_duplicates_in_train": 12, "n_conflicting_in_train": 1,
+                             "n_test_in_train": 7 if t == tasks[-1] else 0, "n_test_in_train_other_label": 0,
+                             "duplicate_examples": [{"train_index": 5, "first_train_index": 1, "label": classes[0],
+                                                     "example": XSS2}],
+                             "test_in_train_examples": [{"test_index": 3, "train_index": 9, "test_label": classes[0],
+                                                         "train_label": classes[0], "example": XSS}]
+                             if t == tasks[-1] else []}
+                         for t in tasks}
+    (run_dir / "run.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    run_dir = fabricate(tmp_path_factory.mktemp("runs") / "run-1")
+    path = report.rebuild(run_dir)
+    return run_dir, path.read_text(encoding="utf-8")
+
+
+# -- the numbers ---------------------------------------------------------------------------------
+
+def test_power_law_fit_recovers_a_known_curve():
+    sizes = [50, 100, 200, 400, 800, 1600]
+    curve = scaling.Curve(sizes=sizes, means=[1 - (2 * n ** -0.5 + 0.05) for n in sizes])
+    curve.by_seed = {n: {0: m} for n, m in zip(sizes, curve.means)}
+    fit = scaling.fit_power_law(curve)
+    assert fit.reliable and fit.b == pytest.approx(0.5, abs=0.01) and fit.c == pytest.approx(0.05, abs=0.002)
+    assert fit.score(16000) == pytest.approx(1 - (2 * 16000 ** -0.5 + 0.05), abs=1e-3)
+    need = scaling.n_for_target(curve, fit, 0.93)
+    assert need["source"] == "fitted" and need["n"] == pytest.approx((2 / 0.02) ** 2, rel=0.05)
+    assert 0 < scaling.area_under_curve(curve) < 1
+
+
+def test_unreliable_fits_say_why():
+    two = scaling.Curve(sizes=[50, 100], means=[0.6, 0.7], by_seed={50: {0: 0.6}, 100: {0: 0.7}})
+    assert "fewer than 3 sizes" in scaling.fit_power_law(two).reason
+    bumpy = scaling.Curve(sizes=[50, 100, 200], means=[0.6, 0.8, 0.7],
+                          by_seed={50: {0: 0.6}, 100: {0: 0.8}, 200: {0: 0.7}})
+    fit = scaling.fit_power_law(bumpy)
+    assert not fit.reliable and "non-monotone" in fit.reason
+    assert scaling.predictions(fit) == {10: None, 100: None}
+
+
+def test_crossover_is_interpolated_on_log_n_and_bracketed():
+    a = scaling.Curve(sizes=[100, 1000], means=[0.5, 0.9], by_seed={})
+    b = scaling.Curve(sizes=[100, 1000], means=[0.7, 0.7], by_seed={})
+    r = scaling.crossover(a, b, scaling.Fit(), scaling.Fit())
+    assert r["kind"] == "overtakes" and (r["low"], r["high"]) == (100, 1000)
+    assert r["n"] == pytest.approx(10 ** 2.5)
+    assert scaling.crossover(b, a, scaling.Fit(), scaling.Fit())["kind"] == "overtaken"
+
+
+def test_stats_intervals_and_tests():
+    assert stats.mean_interval([0.9])["low"] is None
+    ci = stats.mean_interval([0.97, 0.99, 1.0], clip=(0, 1))
+    assert ci["low"] < ci["mean"] and ci["high"] == 1.0
+    few = stats.paired_comparison({0: 0.9, 1: 0.91}, {0: 0.8, 1: 0.85})
+    assert few["p"] is None and "too few seeds" in few["test"] and few["wins"] == 2
+    many = stats.paired_comparison({s: 0.9 + 0.001 * s for s in range(8)}, {s: 0.8 for s in range(8)})
+    assert many["test"] == "Wilcoxon signed-rank" and many["p"] < 0.01
+    assert stats.holm([0.01, None, 0.04]) == [0.02, None, 0.04]
+    fr = stats.friedman({"t1": {"a": 0.9, "b": 0.8, "c": 0.7}, "t2": {"a": 0.95, "b": 0.7, "c": 0.8}})
+    assert fr["average"]["a"] == 1.0 and fr["p"] is not None and fr["cd"] > 0
+    assert stats.friedman({"t1": {"a": 0.9, "b": 0.8}})["p"] is None
+
+
+def test_headline_names_the_validation_winner_and_the_crossover(tmp_path):
+    run_dir = fabricate(tmp_path / "run", tasks=("blobs",), problems=False, audit=False)
+    with ResultsStore(run_dir / "results.db") as store:
+        rows = store.rows()
+    lines = tables.headline_lines(rows, json.loads((run_dir / "run.json").read_text()))
+    text = "\n".join(lines)
+    assert lines[0].startswith("blobs: Best by validation score: ")
+    assert "(deep learning)" in lines[0]
+    assert re.search(r"Deep learning \(\w+\) overtakes shallow ML \(\S+\) at about [\d,]+ training examples "
+                     r"\(between the measured sizes 200 and 800\)", text), text
+    assert "Extrapolating the fitted power laws to 10x the data" in text
+
+
+def test_best_is_chosen_by_validation_not_test(tmp_path):
+    rows = []
+    for seed in range(2):
+        for size in (100, 1000):
+            rows.append(cell_row("t", "honest", "shallow", size, seed, 0.80, ["x", "y"], val_score=0.95))
+            rows.append(cell_row("t", "lucky", "deep", size, seed, 0.90, ["x", "y"], val_score=0.70))
+    found = summary.analyse(rows, {})["tasks"][0]
+    assert found["best"]["solver"] == "honest"
+    assert found["best"]["test"] == pytest.approx(0.80)
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+class _Tags(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags, self.attrs = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attrs.extend((tag, k, v) for k, v in attrs)
+
+
+def test_report_has_every_part(built):
+    run_dir, page = built
+    for part in ("Learning curves", "Scaling laws", "Crossovers", "Accuracy against compute", "Leaderboard",
+                 "Paired tests", "Confusion matrix of the best solver", "Data audit", "Cells that did not finish",
+                 "Across tasks", "Friedman test", "Run, versions and machine", "too few seeds"):
+        assert part in page, part
+    assert page.count("<svg") >= 2 * 3 + 1  # curves, scaling, compute per task + CD diagram
+    assert "Warning:</strong> 7 of 400 test examples also occur exactly in the training data" in page
+    assert "cell took longer than 60 s" in page and "timeout" in page
+
+
+def test_user_strings_are_escaped_everywhere(tmp_path):
+    run_dir = fabricate(tmp_path / "xss", tasks=(f"task{XSS}", f"t2{XSS2}"),
+                        solvers={f"sol{XSS}": "rule", f"sol{XSS2}": "shallow", "mlp": "deep"},
+                        classes=(f"c{XSS}", f"d{XSS2}"))
+    page = report.rebuild(run_dir).read_text(encoding="utf-8")
+    assert XSS not in page and XSS2 not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    parser = _Tags()
+    parser.feed(page)
+    assert "script" not in parser.tags and "img" not in parser.tags
+    assert not [a for a in parser.attrs if a[1].lower().startswith("on")]
+    # SVG text from matplotlib is escaped too (legend labels carry the solver names)
+    svg_text = " ".join(re.findall(r"<text[^>]*>(.*?)</text>", page, flags=re.S))
+    assert "sol&lt;script&gt;" in svg_text
+
+
+def test_figure_colours_match_the_css():
+    css = (Path(report.__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+    for family, colour in figures.COLORS.items():
+        assert f"--{family}: {colour};" in css
+
+
+def test_no_external_urls(built):
+    _, page = built
+    parser = _Tags()
+    parser.feed(page)
+    for tag, name, value in parser.attrs:
+        if name in ("src", "href", "xlink:href", "action", "poster", "data"):
+            assert value.startswith("#"), (tag, name, value)
+    assert not re.search(r"url\(\s*['\"]?(https?:|//)", page)
+    assert "@import" not in page
+
+
+def test_rebuild_is_byte_identical(built):
+    run_dir, page = built
+    again = report.rebuild(run_dir).read_text(encoding="utf-8")
+    assert again == page
+
+
+def test_summary_csv(built):
+    run_dir, _ = built
+    with (run_dir / "summary.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == summary.SUMMARY_COLUMNS
+    assert len(rows) == 2 * 6 + 0  # broken/slow/later never finished: no curve, no row
+    mlp = next(r for r in rows if r["task"] == "blobs" and r["solver"] == "mlp")
+    assert mlp["fit_reliable"] == "True" and 0 < float(mlp["fit_b"]) <= 2
+    assert float(mlp["pred_score_100x"]) >= float(mlp["score_at_n_max"]) - 0.01
+    assert mlp["crossover_vs_shallow_kind"] == "overtakes"
+    assert 200 <= float(mlp["crossover_vs_shallow_n"]) <= 800
+    assert 0 < float(mlp["auc_log_n"]) < 1
+
+
+def test_degenerate_runs_still_render(tmp_path):
+    # one size (no fit), one seed (no band), one task, NaN values, a task where every cell failed
+    rows = [cell_row("single", s, f, 300, 0, acc, ["x", "y"]) for s, f, acc in
+            (("majority", "rule", 0.5), ("logreg", "shallow", 0.8), ("mlp", "deep", float("nan")))]
+    rows[1]["predict_seconds_per_1k"] = None
+    rows[1]["n_params"] = float("nan")
+    rows.append(cell_row("dead", "mlp", "deep", 100, 0, None, ["x", "y"], status="failed", error="boom"))
+    run_dir = tmp_path / "degenerate"
+    run_dir.mkdir()
+    with ResultsStore(run_dir / "results.db") as store:
+        for row in rows:
+            store.add(row)
+    page = report.rebuild(run_dir).read_text(encoding="utf-8")
+    assert "Only one training size was measured (n=300)" in page
+    assert "No extrapolation" in page and "No reliable fit to draw" in page
+    assert "No solver finished with a validation score on this task." in page
+    assert "boom" in page and "nan" not in page.lower().replace("nanum", "")
+
+
+def test_report_reads_results_only(built):
+    """Rebuilding a report imports no solver, task, runner or ML library (``dlbench`` itself
+    re-exports the light ``Solver`` base class, which is allowed)."""
+    import subprocess
+    import sys
+
+    run_dir, _ = built
+    code = ("import sys; from dlbench.report import rebuild; rebuild(sys.argv[1]); "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'keras_tuner', 'xgboost', "
+            "'sklearn', 'dlbench_tasks') or m in ('dlbench.runner', 'dlbench.cell', 'dlbench.registry') "
+            "or (m.startswith('dlbench.solvers.') and m != 'dlbench.solvers.base')]; "
+            "print(bad)")
+    out = subprocess.run([sys.executable, "-c", code, str(run_dir)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_report_size_for_a_big_run(tmp_path):
+    solvers = {f"r{i}": "rule" for i in range(4)} | {f"s{i}": "shallow" for i in range(9)} | \
+        {f"d{i}": "deep" for i in range(7)}
+    run_dir = fabricate(tmp_path / "big", tasks=("a", "b", "c"), solvers=solvers, sizes=(100, 1000, 10000),
+                        classes=tuple("0123456789"))
+    path = report.rebuild(run_dir)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    assert math.isfinite(path.stat().st_size)

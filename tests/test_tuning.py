@@ -1,0 +1,142 @@
+"""Tuning through keras-tuner oracles: budgets, the validation split and the single use of test data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+SPY = '''
+import hashlib, json, os
+import numpy as np
+from dlbench import Solver
+
+
+def _fingerprints(X):
+    return [hashlib.sha1(row.tobytes()).hexdigest() for row in np.ascontiguousarray(X.to_numpy(dtype=float))]
+
+
+class Spy(Solver):
+    """Nearest-class-mean with a tunable shrinkage; logs every row it is fitted or evaluated on."""
+
+    name = "spy"
+    family = "shallow"
+    modalities = ("tabular",)
+    description = "records what it sees"
+
+    def __init__(self, shrink: float = 0.0, seed: int = 0):
+        self.shrink = shrink
+        self.seed = seed
+
+    @classmethod
+    def search_space(cls, hp, modality):
+        hp.Float("shrink", 0.0, 1.0)
+
+    def _log(self, event, X):
+        with open(os.environ["SPY_LOG"], "a") as fh:
+            fh.write(json.dumps({"event": event, "rows": _fingerprints(X)}) + "\\n")
+
+    def fit(self, X, y):
+        self._log("fit", X)
+        values = X.to_numpy(dtype=float)
+        self.classes_ = np.unique(y)
+        centre = values.mean(axis=0)
+        self.means_ = np.stack([(1 - self.shrink) * values[y == c].mean(axis=0) + self.shrink * centre
+                                for c in self.classes_])
+        return self
+
+    def predict_proba(self, X):
+        self._log("predict", X)
+        d = ((X.to_numpy(dtype=float)[:, None, :] - self.means_) ** 2).sum(axis=2)
+        e = np.exp(-(d - d.min(axis=1, keepdims=True)))
+        return e / e.sum(axis=1, keepdims=True)
+'''
+
+
+@pytest.fixture
+def spy_dir(tmp_path):
+    (tmp_path / "tasks").mkdir()
+    (tmp_path / "tasks" / "spy.py").write_text(SPY)
+    return tmp_path
+
+
+def test_tuning_never_sees_test_data_and_test_is_used_once_per_refit(spy_dir, cli):
+    log = spy_dir / "spy.log"
+    proc = cli("run", "wine", "--solvers", "spy", "--sizes", "full", "--trials", "4", "--out", spy_dir / "out",
+               cwd=spy_dir, env={"SPY_LOG": str(log)}, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    from dlbench.registry import discover
+    import hashlib
+
+    dataset = discover().get("task", "wine")().load()
+    test_rows = {hashlib.sha1(r.tobytes()).hexdigest()
+                 for r in np.ascontiguousarray(dataset.X_test.to_numpy(dtype=float))}
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    fits = [e for e in events if e["event"] == "fit"]
+    assert len(fits) >= 5  # 4 trials, the refit of the best and (if it differs) of the defaults
+    assert not any(set(e["rows"]) & test_rows for e in fits)
+    test_predictions = [e for e in events if e["event"] == "predict" and set(e["rows"]) == test_rows]
+    trial_predictions = [e for e in events if e["event"] == "predict" and set(e["rows"]) & test_rows]
+    assert len(test_predictions) == len(trial_predictions) in (1, 2)  # best refit (+ default refit)
+    run_dir = Path(next(l.split(": ", 1)[1] for l in proc.stdout.splitlines() if l.startswith("run folder: ")))
+    with open(run_dir / "trials.csv", encoding="utf-8") as fh:
+        trials = list(csv.DictReader(fh))
+    assert len(trials) == 4 and trials[0]["trial_id"] == "default"
+    assert len({t["params"] for t in trials}) > 1
+    row = next(csv.DictReader(open(run_dir / "results.csv", encoding="utf-8")))
+    assert float(row["val_score"]) == max(float(t["val_score"]) for t in trials)
+    assert row["default_accuracy"] and json.loads(row["best_params"])["shrink"] is not None
+    # keras-tuner's files live in the run folder, never in the working directory.
+    assert (run_dir / "tuning").is_dir()
+    assert sorted(p.name for p in spy_dir.iterdir()) == ["out", "spy.log", "tasks"]
+
+
+@pytest.mark.parametrize("tuner", ["random", "bayesian", "hyperband"])
+def test_every_oracle_drives_a_search(tuner, tmp_path):
+    from dlbench.registry import discover
+    from dlbench.solvers.shallow import LogisticRegressionSolver
+    from dlbench.tuning import TuneConfig, tune
+
+    dataset = discover().get("task", "breast-cancer")().load()
+    defaults = LogisticRegressionSolver().get_params()
+    result = tune(LogisticRegressionSolver, defaults, dataset.X_train, dataset.y_train, modality="tabular",
+                  config=TuneConfig(tuner=tuner, trials=4), seed=0, workdir=tmp_path, name=tuner, isolate=False)
+    assert 1 <= len(result.trials) <= 4 and result.val_score > 0.9
+    assert result.trials[0].trial_id == "default" and all(t.status == "ok" for t in result.trials)
+
+
+def test_tune_time_is_a_hard_limit(tmp_path):
+    import time
+
+    from dlbench.tuning import TuneConfig, tune
+
+    class Sleepy:
+        epoch_param = None
+
+        def __init__(self, nap: float = 0.3):
+            self.nap = nap
+
+        def get_params(self):
+            return {"nap": self.nap}
+
+        @classmethod
+        def search_space(cls, hp, modality):
+            hp.Float("nap", 0.3, 0.4)
+
+        def fit(self, X, y):
+            time.sleep(self.nap)
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict(self, X):
+            return np.full(len(X), self.classes_[0])
+
+    X, y = np.zeros((40, 1)), np.array(["a", "b"] * 20)
+    start = time.perf_counter()
+    result = tune(Sleepy, {"nap": 0.3}, X, y, modality="tabular", config=TuneConfig(trials=50, tune_time=2.0),
+                  seed=0, workdir=tmp_path, name="sleepy")
+    assert time.perf_counter() - start < 4.0
+    assert 2 <= len(result.trials) < 50
