@@ -231,7 +231,7 @@ def _print_summary(run_dir) -> None:
         board = leaderboard(cells, task)
         table = Table(title=f"{task}: n={int(board['train_size'].max()):,} training examples, "
                             "ranked by validation score")
-        for column in ("solver", "family", "validation", "test accuracy", "untuned", "fit s", "status"):
+        for column in ("solver", "family", "val acc", "test acc", "untuned", "fit s", "status"):
             table.add_column(column, no_wrap=column in ("solver", "family", "status"))
         for r in board.itertuples():
             table.add_row(r.solver, r.family, fmt(r.val_score), fmt(r.accuracy), fmt(r.default_accuracy),

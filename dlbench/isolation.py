@@ -22,6 +22,7 @@ import signal
 import sys
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -104,6 +105,9 @@ def _die_with_parent() -> None:
 def _child(conn, fn, args, kwargs) -> None:
     _die_with_parent()
     _fresh_std_streams()
+    # Library warnings (convergence, deprecations) from hundreds of fits would bury the
+    # progress display; failures still come back as errors.
+    warnings.simplefilter("ignore")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # The child starts with the parent's pages: report the peak *added* by the work itself.
     baseline = current_memory_mb()
