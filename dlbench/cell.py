@@ -110,14 +110,19 @@ def _failure(exc: isolation.IsolationError) -> dict[str, Any]:
     return {"status": "failed", "error": str(exc), "traceback": getattr(exc, "trace", None)}
 
 
-def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset, train_idx: np.ndarray,
-             settings: CellSettings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Tune, refit and evaluate one cell; returns its result row and its trial rows."""
-    row: dict[str, Any] = {
+def base_row(cell: Cell, solver_cls: type, dataset: Dataset) -> dict[str, Any]:
+    """The identifying columns every result row has, whatever became of the cell."""
+    return {
         "task": cell.task, "modality": dataset.modality, "solver": cell.solver, "family": solver_cls.family,
         "train_size": cell.train_size, "seed": cell.seed, "n_test": len(dataset.y_test),
         "classes": list(dataset.classes),
     }
+
+
+def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset, train_idx: np.ndarray,
+             settings: CellSettings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Tune, refit and evaluate one cell; returns its result row and its trial rows."""
+    row = base_row(cell, solver_cls, dataset)
     trial_rows: list[dict[str, Any]] = []
     try:
         defaults = solver_cls(**extra_params).get_params()
@@ -136,7 +141,7 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         unavailable = next((t for t in tuned.trials if t.error and "SolverUnavailable" in t.error), None)
         if unavailable is not None and tuned.val_score is None:
             row.update(status="skipped", error=unavailable.error.split(": ", 1)[-1])
-            return _finish(row), trial_rows
+            return finish_row(row), trial_rows
         args = (X_train, y_train, solver_cls, dataset, settings, settings.tuning.trial_timeout)
         row.update(_fit_in_child(tuned.best_params, *args))
         row["status"] = "ok"
@@ -151,7 +156,7 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         row.update(_failure(exc))
     except Exception as exc:  # noqa: BLE001 - a failing solver is a row, not the end of the run
         row.update(status="failed", error=isolation.one_line(exc))
-    return _finish(row), trial_rows
+    return finish_row(row), trial_rows
 
 
 def _public(params: dict) -> dict:
@@ -159,6 +164,6 @@ def _public(params: dict) -> dict:
     return {k: (getattr(v, "__qualname__", repr(v)) if callable(v) else v) for k, v in params.items()}
 
 
-def _finish(row: dict[str, Any]) -> dict[str, Any]:
+def finish_row(row: dict[str, Any]) -> dict[str, Any]:
     row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return row

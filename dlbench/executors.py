@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 import numpy as np
 
 from dlbench import isolation
-from dlbench.cell import Cell, CellSettings, run_cell
+from dlbench.cell import Cell, CellSettings, base_row, finish_row, run_cell
 from dlbench.task import Dataset
 
 EXECUTORS = ("processes", "local", "dask")
@@ -36,13 +35,8 @@ class Job:
 
 
 def failure_row(job: Job, status: str, error: str) -> dict[str, Any]:
-    cell = job.cell
-    return {
-        "task": cell.task, "modality": job.dataset.modality, "solver": cell.solver,
-        "family": job.solver_cls.family, "train_size": cell.train_size, "seed": cell.seed,
-        "status": status, "error": error, "n_test": len(job.dataset.y_test),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    """The row of a cell that produced none itself (killed, timed out, never started)."""
+    return finish_row({**base_row(job.cell, job.solver_cls, job.dataset), "status": status, "error": error})
 
 
 BUDGET_SPENT = "not run: the run's --budget was used up (run again with --resume to finish)"

@@ -18,6 +18,7 @@ def _isolated_homes(tmp_path_factory):
     os.environ.pop("DLBENCH_TASKS_DIR", None)
     os.environ.pop("DLBENCH_MIRROR", None)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ["DLBENCH_OFFLINE"] = "1"  # tests never touch the network
     yield
 
 

@@ -103,7 +103,9 @@ def test_search_space_names_init_parameters(cls):
 
 
 def _offline(monkeypatch, tmp_path):
+    """No network, simulated: the download path runs but every lookup fails."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("DLBENCH_OFFLINE", raising=False)
 
     def no_network(*args, **kwargs):
         raise socket.gaierror(-2, "Name or service not known")
@@ -122,8 +124,21 @@ def test_transfer_is_unavailable_offline_quickly(monkeypatch, tmp_path):
     assert "\n" not in message and "MobileNetV2" in message and str(tmp_path) in message
 
 
+def test_transfer_does_not_try_to_download_when_told_offline(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("DLBENCH_OFFLINE", "1")
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("no connection may be attempted")
+
+    monkeypatch.setattr(socket, "create_connection", forbidden)
+    with pytest.raises(SolverUnavailable, match="DLBENCH_OFFLINE is set"):
+        Transfer(**TINY).fit(*images())
+
+
 def test_transfer_gives_up_on_a_silent_network(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("DLBENCH_OFFLINE", raising=False)
     monkeypatch.setattr(deep, "_PROBE_SECONDS", 0.2)
 
     def silent(*args, **kwargs):

@@ -21,6 +21,9 @@ import warnings
 import numpy as np
 
 from dlbench.errors import SolverUnavailable
+
+#: Set to 1 to forbid downloads of pretrained weights (tests, air-gapped machines).
+OFFLINE_ENV = "DLBENCH_OFFLINE"
 from dlbench.solvers.base import Solver
 from dlbench.solvers.features import _as_strings
 from dlbench.splits import stratified_split, take
@@ -437,6 +440,11 @@ class Transfer(KerasSolver):
         if os.path.exists(path):
             return path
         url = _MOBILENET_URL + fname
+        if os.environ.get(OFFLINE_ENV, "") not in ("", "0"):
+            raise SolverUnavailable(
+                f"{OFFLINE_ENV} is set and the MobileNetV2 ImageNet weights are not cached: "
+                f"download {url} to {path}"
+            )
         keras = _keras()
         try:
             _probe(url, _PROBE_SECONDS)
