@@ -3,7 +3,7 @@
 Overhead = the whole run's wall time over the sum of its cells' own fit + predict + tuning
 time (target: at most 1.10). Speed-up = wall time with 1 worker over wall time with 2.
 
-    python benchmarks/harness_overhead.py [--task digits] [--solvers majority,logreg,knn]
+    python benchmarks/harness_overhead.py [--task digits] [--solvers majority,logreg,knn] [--trials 5]
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ def run(task: str, solvers: str, workers: int, extra: list[str]) -> tuple[float,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="digits")
-    parser.add_argument("--solvers", default="majority,logreg,knn,random-forest")
-    parser.add_argument("--trials", default="3")
+    parser.add_argument("--solvers", default="majority,logreg,knn,random-forest,rbf-svm,xgboost,mlp")
+    parser.add_argument("--trials", default="5")
     args = parser.parse_args()
     extra = ["--trials", args.trials]
     wall_1, work_1 = run(args.task, args.solvers, 1, extra)

@@ -30,7 +30,8 @@ def measure(solver_name: str, task: str, trials: int) -> dict[str, float]:
     defaults = solver_cls().get_params()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, isolate in (("in-process", False), ("forked", True)):
+        # Forked first: a process that has run TensorFlow operations must not fork.
+        for label, isolate in (("forked", True), ("in-process", False)):
             start = time.perf_counter()
             tuned = tune(solver_cls, defaults, X, y, modality=dataset.modality, config=TuneConfig(trials=trials),
                          seed=0, workdir=Path(tmp), name=f"{solver_name}-{label}", isolate=isolate)

@@ -97,13 +97,22 @@ def _parse_value(text: str):
         return text
 
 
-def _looks_like_path(spec: str) -> bool:
-    return os.sep in spec or "/" in spec or Path(spec).suffix != "" or Path(spec).exists()
+def is_data_path(spec: str, task_names) -> bool:
+    """Whether ``spec`` names a data file or folder rather than a registered task.
+
+    A registered name wins over a file or folder of the same name in the working directory
+    (write ``./digits`` for the folder); anything with a path separator is a path.
+    """
+    if os.sep in spec or "/" in spec:
+        return True
+    if spec in task_names or ":" in spec:
+        return False
+    return Path(spec).suffix != "" or Path(spec).exists()
 
 
 def resolve_task(spec: str, registry: Registry, config: RunConfig) -> Task:
     """A task instance from a registered name (``circles:noise=0.2``) or a data path."""
-    if ":" not in spec and _looks_like_path(spec):
+    if is_data_path(spec, registry.tasks):
         from dlbench.byod import task_from_path
 
         return task_from_path(spec, target=config.target, text_column=config.text_column, test=config.test)
@@ -179,11 +188,10 @@ def new_run_dir(out: str | Path, tasks: list[str]) -> Path:
     return run_dir
 
 
-def task_spec(spec: str, config: RunConfig) -> dict[str, Any]:
+def task_spec(spec: str, config: RunConfig, task_names) -> dict[str, Any]:
     """What a remote worker needs to re-create a task (paths made absolute)."""
-    path_like = ":" not in spec and _looks_like_path(spec)
     return {
-        "task": str(Path(spec).resolve()) if path_like else spec,
+        "task": str(Path(spec).resolve()) if is_data_path(spec, task_names) else spec,
         "target": config.target, "text_column": config.text_column,
         "test": str(Path(config.test).resolve()) if config.test else None,
         "tasks_dir": config.tasks_dir,
@@ -284,7 +292,7 @@ class Run:
             sizes = resolve_sizes(self.config.sizes, len(dataset.y_train), dataset.n_classes, preset.n_sizes)
             all_sizes[task.name] = sizes
             audits[task.name] = audit(dataset)
-            remote = task_spec(spec, self.config)
+            remote = task_spec(spec, self.config, self.registry.tasks)
             for seed in range(self.config.seed, self.config.seed + self.config.seeds):
                 order = nested_order(dataset.y_train, seed)
                 for s_index, size in enumerate(sizes):

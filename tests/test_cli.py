@@ -142,3 +142,12 @@ def test_run_selected_families_and_seed_on_text(tmp_path, cli):
     assert {r["seed"] for r in rows} == {"3"}
     logreg = next(r for r in rows if r["solver"] == "logreg")
     assert float(logreg["accuracy"]) > 0.95
+
+
+def test_a_registered_name_wins_over_a_folder_of_that_name(tmp_path, cli):
+    (tmp_path / "wine").mkdir()  # e.g. an output folder named after the task
+    proc = cli("info", "wine", "--json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["name"] == "wine"
+    folder = cli("info", "./wine", cwd=tmp_path)
+    assert folder.returncode == 2 and "no images" in folder.stderr
