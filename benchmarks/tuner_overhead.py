@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 
 from dlbench.registry import discover
 from dlbench.solvers.deep import _quiet_import

@@ -79,7 +79,7 @@ def _pareto(board: list[dict[str, Any]]) -> dict[str, Any]:
         pts = sorted((float(r[key]), -float(r["accuracy"]), r["solver"])
                      for r in usable if _num(r.get(key)) is not None)
         front, best = [], -math.inf
-        for cost, neg_acc, solver in pts:
+        for _cost, neg_acc, solver in pts:
             if -neg_acc > best:
                 front.append(solver)
                 best = -neg_acc
@@ -312,7 +312,7 @@ def _extrapolation_sentence(found) -> str:
         return (f"No extrapolation: learning curves need at least {scaling.MIN_FIT_SIZES} sizes "
                 f"(this run measured {len(found['sizes'])}).")
     parts, unreliable = {h: [] for h in scaling.HORIZONS}, []
-    for family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]]):
+    for _family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]]):
         row = found["scaling"][solver]
         if not row["reliable"]:
             unreliable.append(f"{solver} ({row['reason']})")
@@ -331,7 +331,7 @@ def _target_sentence(found) -> str:
     if found["target"] is None:
         return ""
     bits = []
-    for family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]]):
+    for _family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]]):
         need = found["scaling"][solver]["need"]
         if need["source"] == "measured":
             bits.append(f"{solver} about {scaling.fmt_n(need['n'])} (measured)")

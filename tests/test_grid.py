@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from dlbench.plan import default_ladder, parse_duration, parse_sizes, resolve_sizes

@@ -21,13 +21,13 @@ import warnings
 import numpy as np
 
 from dlbench.errors import SolverUnavailable
-
-#: Set to 1 to forbid downloads of pretrained weights (tests, air-gapped machines).
-OFFLINE_ENV = "DLBENCH_OFFLINE"
 from dlbench.solvers.base import Solver
 from dlbench.solvers.features import _as_strings
 from dlbench.splits import stratified_split, take
 from dlbench.task import column_kinds
+
+#: Set to 1 to forbid downloads of pretrained weights (tests, air-gapped machines).
+OFFLINE_ENV = "DLBENCH_OFFLINE"
 
 
 def _keras():
