@@ -94,10 +94,17 @@ def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, thr
     return result
 
 
-def _fit_in_child(params, X_train, y_train, solver_cls, dataset, settings, timeout):
+def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings) -> dict[str, Any]:
+    """Fit and evaluate on the whole training subset.
+
+    Refits come last in a cell, so nothing forks after them: they run in the cell's own process
+    (saving a fork each) unless ``--trial-timeout`` asks for a hard limit on them too, which
+    needs a child. ``--cell-timeout`` bounds them either way.
+    """
+    timeout = settings.tuning.trial_timeout
     outcome = isolation.call(
         fit_and_evaluate, solver_cls, params, X_train, y_train, dataset, settings.threads,
-        timeout=timeout, isolate=settings.isolate,
+        timeout=timeout, isolate=settings.isolate and timeout is not None,
     )
     return {**outcome.value, "peak_memory_mb": outcome.peak_memory_mb}
 
@@ -142,14 +149,14 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         if unavailable is not None and tuned.val_score is None:
             row.update(status="skipped", error=unavailable.error.split(": ", 1)[-1])
             return finish_row(row), trial_rows
-        args = (X_train, y_train, solver_cls, dataset, settings, settings.tuning.trial_timeout)
-        row.update(_fit_in_child(tuned.best_params, *args))
+        args = (X_train, y_train, solver_cls, dataset, settings)
+        row.update(_refit(tuned.best_params, *args))
         row["status"] = "ok"
         if tuned.best_params == defaults:
             row["default_accuracy"] = row["accuracy"]
         else:
             try:
-                row["default_accuracy"] = _fit_in_child(defaults, *args)["accuracy"]
+                row["default_accuracy"] = _refit(defaults, *args)["accuracy"]
             except isolation.IsolationError:
                 row["default_accuracy"] = None
     except isolation.IsolationError as exc:
