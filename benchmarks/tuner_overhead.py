@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 
-from dlbench.registry import discover
-from dlbench.solvers.deep import _quiet_import
-from dlbench.splits import stratified_split, take
-from dlbench.tuning import TuneConfig, fit_and_score, tune
+from dlbench.core.registry import discover
+from dlbench.solvers.deep.runtime import quiet_import
+from dlbench.data.splits import stratified_split, take
+from dlbench.engine.tuning import TuneConfig, fit_and_score, tune
 
 
 def measure(solver_name: str, task: str, trials: int) -> dict[str, float]:
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--task", default="breast-cancer")
     parser.add_argument("--solvers", default="logreg,mlp")
     args = parser.parse_args()
-    _quiet_import("keras_tuner")
+    quiet_import("keras_tuner")
     for solver in args.solvers.split(","):
         timings = measure(solver, args.task, args.trials)
         plain = timings["plain fit + score"]

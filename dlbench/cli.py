@@ -1,6 +1,6 @@
 """The ``dlbench`` command line: parse options, call the runner or registry, print results.
 
-Owns user-facing output and exit codes: a :class:`~dlbench.errors.UsageError` becomes one
+Owns user-facing output and exit codes: a :class:`~dlbench.core.errors.UsageError` becomes one
 line on stderr and exit code 2, never a traceback. Heavy modules load only inside ``run``.
 """
 
@@ -13,8 +13,8 @@ import sys
 
 import click
 
-from dlbench.errors import UsageError
-from dlbench.registry import TASKS_DIR_ENV, Registry, discover
+from dlbench.core.errors import UsageError
+from dlbench.core.registry import TASKS_DIR_ENV, Registry, discover
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -127,10 +127,9 @@ def data_options(fn):
 @click.pass_context
 def info(ctx: click.Context, task: str, target, text_column, test_path, as_json: bool) -> None:
     """Show a task's metadata and dataset statistics (loads its data)."""
-    from dlbench.runner import RunConfig, resolve_task
+    from dlbench.engine.tasks import resolve_task
 
-    config = RunConfig(tasks=[task], target=target, text_column=text_column, test=test_path)
-    instance = resolve_task(task, _registry(ctx), config)
+    instance = resolve_task(task, _registry(ctx), target=target, text_column=text_column, test=test_path)
     details = {**type(instance).metadata(), "name": instance.name, "description": instance.description,
                "source": instance.source, **instance.load().stats()}
     if as_json:
@@ -153,14 +152,14 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, as_json:
 @click.option("--seeds", type=click.IntRange(min=1), help="Seeds per size (repeats with other subsets).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="First random seed.")
 @click.option("--trials", type=click.IntRange(min=1), help="Tuning trials per cell; 1 = defaults only.")
-@click.option("--tuner", type=click.Choice(["random", "bayesian", "hyperband"]),
-              help="keras-tuner oracle (Hyperband applies to epoch-based solvers; the others use random search).")
+@click.option("--tuner", help="keras-tuner oracle: random, bayesian or hyperband (Hyperband applies to "
+                                "epoch-based solvers; the others use random search).")
 @click.option("--tune-time", help="Tuning time limit per cell, e.g. 60s or 2m.")
 @click.option("--trial-timeout", help="Hard limit for one trial or refit, e.g. 30s.")
 @click.option("--budget", help="Hard limit for the whole run, e.g. 10m or 1h.")
 @click.option("--cell-timeout", help="Hard limit for one cell (tuning + refits), e.g. 5m.")
-@click.option("--executor", type=click.Choice(["processes", "local", "dask"]), default="processes",
-              show_default=True, help="Where cells run.")
+@click.option("--executor", default="processes", show_default=True,
+              help="Where cells run: processes, local, dask (needs the dask extra), or a registered executor.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
               help="Cells run at the same time (processes, local Dask cluster).")
 @click.option("--scheduler", help="Dask scheduler address (with --executor dask; default: a local cluster).")
@@ -180,14 +179,15 @@ def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
     (with --target) or a folder of images with one sub-folder per class.
     """
-    from dlbench.plan import parse_duration, parse_sizes
-    from dlbench.runner import Run, RunConfig
+    from dlbench.engine.plan import parse_duration, parse_sizes
+    from dlbench.engine.config import RunConfig
+    from dlbench.engine.runner import Run
 
     console = _console(stderr=True)
     if resume_dir:
         if tasks:
             raise UsageError("give either tasks or --resume RUN_DIR, not both: a resumed run keeps its own tasks")
-        runner = Run.resume(resume_dir, discover, console=console)
+        runner = Run.resume(resume_dir, discover, console=console, on_finish=_write_report)
     else:
         if not tasks:
             raise UsageError("give at least one task name or data path, e.g. `dlbench run digits`")
@@ -199,7 +199,7 @@ def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed
             budget=parse_duration(budget), cell_timeout=parse_duration(cell_timeout), executor=executor,
             workers=workers, scheduler=scheduler, target_score=target_score,
         )
-        runner = Run(config, _registry(ctx), console=console)
+        runner = Run(config, _registry(ctx), console=console, on_finish=_write_report)
     try:
         run_dir = runner.execute()
     finally:
@@ -207,13 +207,20 @@ def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed
     click.echo(f"run folder: {run_dir}")
 
 
+def _write_report(run_dir, rows) -> None:
+    from dlbench.report.html import write_report
+
+    write_report(run_dir, rows)
+
+
 def _print_summary(run_dir) -> None:
     """Per task: a compact leaderboard at the largest size (by validation score) and the headline."""
     import pandas as pd
     from rich.table import Table
 
-    from dlbench.results import ResultsStore
-    from dlbench.tables import frame, headline_lines, leaderboard
+    from dlbench.core.store import ResultsStore
+    from dlbench.analysis.findings import headline_lines
+    from dlbench.analysis.tables import frame, leaderboard
 
     if not (run_dir / "results.db").exists():
         return
@@ -237,7 +244,7 @@ def _print_summary(run_dir) -> None:
             table.add_row(r.solver, r.family, fmt(r.val_score), fmt(r.accuracy), fmt(r.default_accuracy),
                           fmt(r.fit_seconds, 2), r.status)
         console.print(table)
-    for line in headline_lines(rows, run_info):
+    for line in headline_lines(rows, run_info or {}):
         console.print(line, markup=False)
     counts = cells["status"].value_counts().to_dict()
     click.echo("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
@@ -250,7 +257,7 @@ def report(run_dir: str) -> None:
     """Rebuild a run's results.csv and index.html from its database (no retraining)."""
     from pathlib import Path
 
-    from dlbench.report import rebuild
+    from dlbench.report.html import rebuild
 
     if not (Path(run_dir) / "results.db").exists():
         raise UsageError(f"{run_dir} has no results.db: give a run folder written by `dlbench run`")

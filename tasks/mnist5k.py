@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dlbench import Dataset, Task
-from dlbench.splits import stratified_split
+from dlbench.data.splits import stratified_split
 
 
 class MNIST5k(Task):

@@ -1,6 +1,6 @@
 """Online tasks: well-known public data sets, downloaded once into the dlbench cache.
 
-Every file goes through :func:`dlbench.download.fetch` (cache, checksum, ``DLBENCH_MIRROR``,
+Every file goes through :func:`dlbench.data.download.fetch` (cache, checksum, ``DLBENCH_MIRROR``,
 the offline message). The official train/test split is kept where the data set has one.
 Checksums are pinned where a public one exists; each says where it comes from.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from dlbench import Dataset, Task
-from dlbench.download import fetch
-from dlbench.errors import UsageError
+from dlbench.data.download import fetch
+from dlbench.core.errors import UsageError
 
 KERAS_DATASETS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
@@ -321,7 +321,7 @@ class Covertype(_Online):
         import numpy as np
         import pandas as pd
 
-        from dlbench.splits import stratified_split, take
+        from dlbench.data.splits import stratified_split, take
 
         path = fetch(self.URL, "covtype.data.gz", self.SHA256, subdir="covertype")
         frame = pd.read_csv(path, header=None, names=[*self.COLUMNS, "Cover_Type"], compression="gzip")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dlbench import Dataset, Task
-from dlbench.splits import stratified_split, take
+from dlbench.data.splits import stratified_split, take
 
 
 def _split(modality: str, X, y) -> Dataset:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from dlbench import Dataset, Task
-from dlbench.splits import stratified_split
+from dlbench.data.splits import stratified_split
 
 DATA = Path(__file__).parent / "data" / "sms_spam" / "SMSSpamCollection.tsv.gz"
 

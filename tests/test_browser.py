@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dlbench import report
+from dlbench.report import html as report
 from test_report import XSS, XSS2, _Tags, fabricate  # tests/ is on sys.path (pytest rootdir conftest)
 
 CHROMIUM = Path("/usr/bin/chromium")

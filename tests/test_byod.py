@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from dlbench import Task, UsageError
-from dlbench.byod import task_from_path
-from dlbench.task import column_kinds
+from dlbench.data.byod import task_from_path
+from dlbench.core.task import column_kinds
 
 COLORS = ["red", "green", "blue", None]
 
@@ -270,7 +270,7 @@ def test_test_must_be_same_kind(tmp_path):
 
 
 def test_module_top_level_is_light():
-    code = "import sys, dlbench.byod; print(sorted({'pandas', 'PIL', 'sklearn'} & set(sys.modules)))"
+    code = "import sys, dlbench.data.byod; print(sorted({'pandas', 'PIL', 'sklearn'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

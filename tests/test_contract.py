@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dlbench.errors import SolverUnavailable
-from dlbench.registry import discover
-from dlbench.solvers.base import FAMILIES, modality_of
-from dlbench.task import MODALITIES, Dataset
+from dlbench.core.errors import SolverUnavailable
+from dlbench.core.registry import discover
+from dlbench.core.solver import FAMILIES, modality_of
+from dlbench.core.task import MODALITIES, Dataset
 
 REGISTRY = discover()
 SOLVERS = sorted(REGISTRY.solvers)

@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 from dlbench import Dataset, UsageError
-from dlbench import download
-from dlbench.download import data_home, fetch
+from dlbench.data import download
+from dlbench.data.download import data_home, fetch
 from dlbench_tasks import online
 
 PAYLOAD = b"dlbench fixture payload\n" * 1000
@@ -89,6 +89,7 @@ def cache(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "cache"
     monkeypatch.setenv("DLBENCH_DATA", str(home))
     monkeypatch.delenv("DLBENCH_MIRROR", raising=False)
+    monkeypatch.delenv("DLBENCH_OFFLINE", raising=False)  # conftest sets it; these tests use a local server
     return home
 
 
@@ -373,3 +374,190 @@ def test_loader_end_to_end_through_the_mirror(name, cache, server, monkeypatch):
     assert files_in(cache) and all(not n.endswith(".part") for n in files_in(cache))
     server.stop()
     cls().load()  # from the cache alone
+
+
+def test_every_online_loader_has_a_fixture():
+    loaders = {cls for cls in vars(online).values()
+               if isinstance(cls, type) and issubclass(cls, online._Online) and cls is not online._Online}
+    assert loaders == {cls for cls, _, _ in CASES.values()}
+
+
+def _serve(name, server, monkeypatch, mirror=None):
+    """The loader's fixtures on the server, their checksums pinned, the mirror set."""
+    cls, build, _ = CASES[name]
+    pinned = build(server)
+    for attr, value in pinned.items():
+        monkeypatch.setattr(cls, attr, value)
+    monkeypatch.setenv("DLBENCH_MIRROR", mirror or server.url)
+    return cls, pinned
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_loader_rejects_a_wrong_checksum_and_caches_nothing(name, cache, server, monkeypatch):
+    cls, pinned = _serve(name, server, monkeypatch)
+    for attr, value in pinned.items():
+        wrong = {f: "0" * 64 for f in value} if isinstance(value, dict) else "0" * 64
+        monkeypatch.setattr(cls, attr, wrong)
+    with pytest.raises(UsageError, match="was expected") as err:
+        cls().load()
+    assert "\n" not in str(err.value) and "0" * 64 in str(err.value)
+    assert files_in(cache) == []
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_loader_reports_a_truncated_file_and_caches_nothing(name, cache, server, monkeypatch):
+    cls, _ = _serve(name, server, monkeypatch)
+    server.httpd.truncate.update(p.name for p in server.root.iterdir())
+    with pytest.raises(UsageError, match="interrupted after") as err:
+        cls().load()
+    assert "\n" not in str(err.value) and "run again" in str(err.value)
+    assert files_in(cache) == []
+    server.httpd.truncate.clear()
+    CASES[name][2](cls().load())  # the retry works
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_loader_reports_a_refused_connection_and_caches_nothing(name, cache, server, monkeypatch):
+    cls, _ = _serve(name, server, monkeypatch, mirror=f"http://127.0.0.1:{closed_port()}")
+    with pytest.raises(UsageError, match="offline\\?") as err:
+        cls().load()
+    assert "\n" not in str(err.value) and str(cache) in str(err.value)
+    assert files_in(cache) == [] and server.requests == []
+
+
+# --- offline, progress bar -----------------------------------------------------------------
+
+
+def test_offline_fails_at_once_without_a_connection(cache, server, monkeypatch):
+    url = server.put("payload.bin", PAYLOAD)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("no connection may be attempted")
+
+    with monkeypatch.context() as patch:
+        patch.setenv("DLBENCH_OFFLINE", "1")
+        patch.setattr(socket, "create_connection", forbidden)
+        patch.setattr(socket.socket, "connect", forbidden)
+        with pytest.raises(UsageError, match="DLBENCH_OFFLINE is set") as err:
+            fetch(url, "payload.bin", subdir="demo")
+    assert "\n" not in str(err.value) and str(cache / "demo" / "payload.bin") in str(err.value)
+    assert server.requests == [] and files_in(cache) == []
+    monkeypatch.setenv("DLBENCH_OFFLINE", "0")  # "0" means online
+    assert fetch(url, "payload.bin", subdir="demo").read_bytes() == PAYLOAD
+
+
+def test_offline_still_uses_the_cache_and_a_file_mirror(cache, tmp_path, monkeypatch):
+    monkeypatch.setenv("DLBENCH_OFFLINE", "1")
+    (cache / "demo").mkdir(parents=True)
+    (cache / "demo" / "cached.bin").write_bytes(PAYLOAD)
+    assert fetch("https://example.invalid/cached.bin", "cached.bin", sha256(PAYLOAD), subdir="demo").is_file()
+    (tmp_path / "payload.bin").write_bytes(PAYLOAD)
+    monkeypatch.setenv("DLBENCH_MIRROR", tmp_path.as_uri())  # a local copy needs no network
+    assert fetch("https://example.invalid/payload.bin", "payload.bin", sha256(PAYLOAD)).read_bytes() == PAYLOAD
+
+
+def test_file_mirror_is_verified_and_a_missing_file_is_clear(cache, tmp_path, monkeypatch):
+    (tmp_path / "payload.bin").write_bytes(PAYLOAD)
+    monkeypatch.setenv("DLBENCH_MIRROR", tmp_path.as_uri())
+    with pytest.raises(UsageError, match="was expected"):
+        fetch("https://example.invalid/payload.bin", "payload.bin", "0" * 64)
+    with pytest.raises(UsageError, match="no such file") as err:
+        fetch("https://example.invalid/other.bin", "other.bin")
+    assert "\n" not in str(err.value)
+    assert files_in(cache) == []
+
+
+def test_progress_bar_on_a_terminal(cache, server, monkeypatch):
+    import sys
+
+    bars = []
+
+    class Spy(download._Progress):
+        def update(self, n):
+            bars.append(self.bar is not None)
+            super().update(n)
+
+    monkeypatch.setattr(download, "_Progress", Spy)
+    monkeypatch.setattr(download, "PROGRESS_MIN_BYTES", 1000)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    url = server.put("payload.bin", PAYLOAD)
+    assert fetch(url, "payload.bin", sha256(PAYLOAD)).read_bytes() == PAYLOAD
+    assert bars and all(bars)
+    monkeypatch.setattr(download, "PROGRESS_MIN_BYTES", len(PAYLOAD) + 1)  # small file: no bar
+    bars.clear()
+    url = server.put("small.bin", PAYLOAD)
+    fetch(url, "small.bin")
+    assert bars and not any(bars)
+
+
+# --- the MobileNetV2 weights of the transfer solver -------------------------------------------
+
+WEIGHTS = "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5"
+
+
+@pytest.fixture
+def keras_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "keras"
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    return home
+
+
+def test_transfer_offline_without_weights_is_unavailable_quickly(cache, keras_home, monkeypatch):
+    from dlbench.core.errors import SolverUnavailable
+    from dlbench.solvers.deep import Transfer
+
+    monkeypatch.setenv("DLBENCH_OFFLINE", "1")
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: pytest.fail("connection attempted"))
+    X = np.zeros((4, 8, 8, 1), np.uint8)
+    start = time.perf_counter()
+    with pytest.raises(SolverUnavailable) as err:
+        Transfer(epochs=1).fit(X, np.array([0, 1, 0, 1]))
+    assert time.perf_counter() - start < 5
+    message = str(err.value)
+    assert "\n" not in message and "DLBENCH_OFFLINE is set" in message and "MobileNetV2" in message
+    assert str(keras_home / "models" / WEIGHTS) in message  # where to put the file
+    assert files_in(cache) == []
+
+
+def test_transfer_weights_come_through_the_mirror_and_are_cached(cache, keras_home, server, monkeypatch):
+    from dlbench.solvers.deep import Transfer
+
+    server.put(WEIGHTS, PAYLOAD)
+    monkeypatch.setenv("DLBENCH_MIRROR", server.url)
+    path = Transfer()._fetch_weights()
+    assert Path(path) == cache / "keras-applications" / WEIGHTS and Path(path).read_bytes() == PAYLOAD
+    server.stop()
+    monkeypatch.setenv("DLBENCH_OFFLINE", "1")
+    assert Transfer()._fetch_weights() == path  # from the cache alone
+    assert server.requests == [f"/{WEIGHTS}"]
+
+
+def test_transfer_prefers_a_copy_in_the_keras_cache(cache, keras_home, monkeypatch):
+    from dlbench.solvers.deep import Transfer
+
+    (keras_home / "models").mkdir(parents=True)
+    (keras_home / "models" / WEIGHTS).write_bytes(PAYLOAD)
+    monkeypatch.setenv("DLBENCH_OFFLINE", "1")
+    assert Transfer()._fetch_weights() == str(keras_home / "models" / WEIGHTS)
+
+
+@pytest.mark.parametrize("failure", ["refused", "truncated", "timeout"])
+def test_a_failed_weights_download_is_unavailable_not_an_error(failure, cache, keras_home, server, monkeypatch):
+    from dlbench.core.errors import SolverUnavailable
+    from dlbench.solvers.deep import Transfer
+
+    server.put(WEIGHTS, PAYLOAD)
+    monkeypatch.setenv("DLBENCH_MIRROR", f"http://127.0.0.1:{closed_port()}" if failure == "refused" else server.url)
+    if failure == "truncated":
+        server.httpd.truncate.add(WEIGHTS)
+    if failure == "timeout":
+        server.httpd.stall.add(WEIGHTS)
+        monkeypatch.setattr(download, "TIMEOUT", 0.2)
+    start = time.perf_counter()
+    with pytest.raises(SolverUnavailable) as err:
+        Transfer()._fetch_weights()
+    assert time.perf_counter() - start < 5
+    message = str(err.value)
+    assert "\n" not in message and "connect to the internet" in message
+    assert str(keras_home / "models" / WEIGHTS) in message
+    assert files_in(cache) == []

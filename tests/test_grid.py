@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from dlbench.plan import default_ladder, parse_duration, parse_sizes, resolve_sizes
-from dlbench.errors import UsageError
+from dlbench.engine.plan import default_ladder, parse_duration, parse_sizes, resolve_sizes
+from dlbench.core.errors import UsageError
 
 MISBEHAVING = '''
 import os, signal, time
@@ -109,8 +109,8 @@ def test_grid_rows_are_sizes_times_seeds_times_solvers_with_nested_subsets(tmp_p
     assert {(r["train_size"], r["seed"]) for r in rows} == {(s, d) for s in ("100", "300", "1347") for d in "01"}
     assert all(r["status"] == "ok" for r in rows)
     # Nested and stratified: the planner takes prefixes of one permutation per seed.
-    from dlbench.registry import discover
-    from dlbench.splits import nested_order
+    from dlbench.core.registry import discover
+    from dlbench.data.splits import nested_order
 
     y = discover().get("task", "digits")().load().y_train
     for seed in (0, 1):

@@ -116,7 +116,7 @@ def test_local_task_file_keeps_listing_light(tmp_path):
 
     (tmp_path / "tasks").mkdir()
     (tmp_path / "tasks" / "x.py").write_text(textwrap.dedent(PLUGIN_TASK.format(name="light")))
-    code = ("import sys; from dlbench.registry import discover; discover();"
+    code = ("import sys; from dlbench.core.registry import discover; discover();"
             "print(sorted(m for m in ('tensorflow','keras','xgboost','sklearn') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True).stdout
     assert out.strip() == "[]"

@@ -17,8 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlbench import figures, report, scaling, stats, summary, tables
-from dlbench.results import ResultsStore
+from dlbench.analysis import findings as summary
+from dlbench.analysis import scaling, stats
+from dlbench.report import figures
+from dlbench.report import html as report
+from dlbench.core.store import ResultsStore
 
 XSS = '<script>alert(1)</script>'
 XSS2 = '"><img src=x onerror=alert(1)>'
@@ -167,7 +170,7 @@ def test_headline_names_the_validation_winner_and_the_crossover(tmp_path):
     run_dir = fabricate(tmp_path / "run", tasks=("blobs",), problems=False, audit=False)
     with ResultsStore(run_dir / "results.db") as store:
         rows = store.rows()
-    lines = tables.headline_lines(rows, json.loads((run_dir / "run.json").read_text()))
+    lines = summary.headline_lines(rows, json.loads((run_dir / "run.json").read_text()))
     text = "\n".join(lines)
     assert lines[0].startswith("blobs: Best by validation score: ")
     assert "(deep learning)" in lines[0]
@@ -289,10 +292,10 @@ def test_report_reads_results_only(built):
     import sys
 
     run_dir, _ = built
-    code = ("import sys; from dlbench.report import rebuild; rebuild(sys.argv[1]); "
+    code = ("import sys; from dlbench.report.html import rebuild; rebuild(sys.argv[1]); "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'keras_tuner', 'xgboost', "
-            "'sklearn', 'dlbench_tasks') or m in ('dlbench.runner', 'dlbench.cell', 'dlbench.registry') "
-            "or (m.startswith('dlbench.solvers.') and m != 'dlbench.solvers.base')]; "
+            "'sklearn', 'dlbench_tasks') or m in ('dlbench.engine.runner', 'dlbench.engine.cell', 'dlbench.core.registry') "
+            "or (m.startswith('dlbench.solvers.') and m != 'dlbench.core.solver')]; "
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code, str(run_dir)], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

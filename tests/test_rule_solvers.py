@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from dlbench import Task
-from dlbench.registry import discover
+from dlbench.core.registry import discover
 from dlbench.solvers.rule import NearestTemplate, OneR, Ripper, TaskRules
-from dlbench.solvers.text_rules import KeywordRules, Vader
+from dlbench.solvers.rule import KeywordRules, Vader
 
 RULE_SOLVERS = [OneR, Ripper, TaskRules, NearestTemplate, KeywordRules, Vader]
 SPAM = [

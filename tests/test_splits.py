@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dlbench.splits import nested_order, stratified_split
+from dlbench.data.splits import nested_order, stratified_split
 
 LABELS = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 10)
 

@@ -68,7 +68,7 @@ def test_tuning_never_sees_test_data_and_test_is_used_once_per_refit(spy_dir, cl
     proc = cli("run", "wine", "--solvers", "spy", "--sizes", "full", "--trials", "4", "--out", spy_dir / "out",
                cwd=spy_dir, env={"SPY_LOG": str(log)}, timeout=300)
     assert proc.returncode == 0, proc.stderr
-    from dlbench.registry import discover
+    from dlbench.core.registry import discover
     import hashlib
 
     dataset = discover().get("task", "wine")().load()
@@ -96,9 +96,9 @@ def test_tuning_never_sees_test_data_and_test_is_used_once_per_refit(spy_dir, cl
 
 @pytest.mark.parametrize("tuner", ["random", "bayesian", "hyperband"])
 def test_every_oracle_drives_a_search(tuner, tmp_path):
-    from dlbench.registry import discover
+    from dlbench.core.registry import discover
     from dlbench.solvers.shallow import LogisticRegressionSolver
-    from dlbench.tuning import TuneConfig, tune
+    from dlbench.engine.tuning import TuneConfig, tune
 
     dataset = discover().get("task", "breast-cancer")().load()
     defaults = LogisticRegressionSolver().get_params()
@@ -111,7 +111,7 @@ def test_every_oracle_drives_a_search(tuner, tmp_path):
 def test_tune_time_is_a_hard_limit(tmp_path):
     import time
 
-    from dlbench.tuning import TuneConfig, tune
+    from dlbench.engine.tuning import TuneConfig, tune
 
     class Sleepy:
         epoch_param = None

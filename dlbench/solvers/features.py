@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlbench.task import column_kinds
+from dlbench.core.task import column_kinds
 
 #: Image feature kinds, the values of the shallow solvers' ``features`` parameter.
 IMAGE_FEATURES = ("pixels", "hog")
 
 
-def _as_strings(X):
+def category_strings(X):
     """Categorical values as strings, missing ones as ``<missing>``."""
     return X.astype(object).where(X.notna(), "<missing>").astype(str)
 
@@ -42,7 +42,7 @@ def tabular_features(X, scale: bool = True, dense: bool = False):
             (
                 "categorical",
                 make_pipeline(
-                    FunctionTransformer(_as_strings),
+                    FunctionTransformer(category_strings),
                     OneHotEncoder(handle_unknown="ignore", min_frequency=2),
                 ),
                 categorical,

@@ -1,0 +1,104 @@
+"""The one declaration of a result row: every column of a cell and of a tuning trial.
+
+Owns the column table (name, type, role, meaning). The SQLite tables (``core.store``), the CSV
+columns, the numeric columns the report converts (``analysis.tables``) and the row a cell builds
+(``engine.cell``) are all derived from it, so adding a column is one edit here. It does not
+own storage, computation or display.
+
+Roles: ``key`` identifies a cell, ``about`` describes it, ``status`` says what became of it,
+``score`` and ``compute`` are measurements, ``tuning`` records the search, ``detail`` is
+stored in the database but kept out of the flat CSV (nested or long values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+SQL_TYPES = {"text": "TEXT", "int": "INTEGER", "float": "REAL", "json": "TEXT"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # text | int | float | json
+    role: str  # key | about | status | score | compute | tuning | detail
+    doc: str
+
+    @property
+    def sql(self) -> str:
+        return SQL_TYPES[self.type]
+
+    @property
+    def numeric(self) -> bool:
+        return self.type in ("int", "float")
+
+    @property
+    def csv(self) -> bool:
+        return self.role != "detail"
+
+
+CELL: tuple[Column, ...] = (
+    Column("task", "text", "key", "the task's name"),
+    Column("modality", "text", "about", "tabular, image or text"),
+    Column("solver", "text", "key", "the solver's name"),
+    Column("family", "text", "about", "rule, shallow or deep"),
+    Column("train_size", "int", "key", "training examples the final model was fitted on"),
+    Column("seed", "int", "key", "the seed of the training subset and the solver"),
+    Column("status", "text", "status", "ok, failed, timeout or skipped"),
+    Column("accuracy", "float", "score", "test accuracy of the tuned model"),
+    Column("macro_f1", "float", "score", "macro-averaged F1 on the test set"),
+    Column("default_accuracy", "float", "score", "test accuracy of the solver's default configuration"),
+    Column("val_score", "float", "score", "validation accuracy of the chosen configuration"),
+    Column("fit_seconds", "float", "compute", "wall-clock seconds of the final fit"),
+    Column("fit_cpu_seconds", "float", "compute", "CPU seconds of the final fit (all threads)"),
+    Column("tune_seconds", "float", "compute", "seconds spent tuning"),
+    Column("trials", "int", "tuning", "tuning trials run"),
+    Column("predict_seconds", "float", "compute", "seconds to predict the whole test set"),
+    Column("predict_seconds_per_1k", "float", "compute", "prediction seconds per 1,000 examples"),
+    Column("peak_memory_mb", "float", "compute", "peak memory the final fit added (MiB)"),
+    Column("n_params", "int", "compute", "learned parameters"),
+    Column("model_bytes", "int", "compute", "size of the fitted model, serialized"),
+    Column("flops", "int", "compute", "FLOPs per example of a Keras model's forward pass"),
+    Column("n_test", "int", "about", "test examples"),
+    Column("best_params", "json", "tuning", "the chosen hyperparameters"),
+    Column("error", "text", "status", "why a cell failed, timed out or was skipped"),
+    Column("finished_at", "text", "status", "when the cell finished (UTC)"),
+    Column("classes", "json", "detail", "class names, in the order of the confusion matrix"),
+    Column("confusion", "json", "detail", "the test confusion matrix"),
+    Column("traceback", "text", "detail", "the traceback of a failed cell"),
+)
+
+TRIAL: tuple[Column, ...] = (
+    Column("task", "text", "key", "the cell's task"),
+    Column("solver", "text", "key", "the cell's solver"),
+    Column("train_size", "int", "key", "the cell's training size"),
+    Column("seed", "int", "key", "the cell's seed"),
+    Column("trial_id", "text", "key", "keras-tuner's trial id; default for the solver's defaults"),
+    Column("status", "text", "status", "ok, failed or timeout"),
+    Column("val_score", "float", "score", "validation accuracy of this configuration"),
+    Column("seconds", "float", "compute", "seconds the trial took"),
+    Column("params", "json", "tuning", "the configuration tried"),
+    Column("error", "text", "status", "why the trial failed"),
+)
+
+
+def names(columns: tuple[Column, ...], csv_only: bool = False) -> list[str]:
+    return [c.name for c in columns if c.csv or not csv_only]
+
+
+KEY: tuple[str, ...] = tuple(c.name for c in CELL if c.role == "key")
+CSV_COLUMNS: list[str] = names(CELL, csv_only=True)
+TRIAL_CSV_COLUMNS: list[str] = names(TRIAL, csv_only=True)
+NUMERIC: tuple[str, ...] = tuple(c.name for c in CELL if c.numeric)
+
+
+def cell_row(**values: Any) -> dict[str, Any]:
+    """A result row with every column of :data:`CELL` (``None`` where not given).
+
+    An unknown column name is a bug, not data: it raises ``KeyError``.
+    """
+    unknown = set(values) - {c.name for c in CELL}
+    if unknown:
+        raise KeyError(f"not result columns: {sorted(unknown)}")
+    return {c.name: values.get(c.name) for c in CELL}

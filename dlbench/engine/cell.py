@@ -1,0 +1,172 @@
+"""One cell of the experiment: tune a solver on a training subset, refit, score once on test.
+
+Owns the life of a cell: tuning inside the training subset (``tuning``), refitting the best
+and the default configuration on the whole subset, the single use of the test set, the
+compute measurements (wall and CPU time, prediction latency, peak memory, size) and turning
+any failure into a row. It does not choose cells, store rows or decide where a cell runs.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlbench.core import schema
+from dlbench.engine import isolation
+from dlbench.data.splits import take
+from dlbench.core.task import Dataset
+from dlbench.engine.tuning import TuneConfig, tune
+
+
+@dataclass(frozen=True)
+class Cell:
+    task: str
+    solver: str
+    train_size: int
+    seed: int
+
+    @property
+    def key(self) -> tuple:
+        return (self.task, self.solver, self.train_size, self.seed)
+
+    @property
+    def label(self) -> str:
+        return f"{self.task} · {self.solver} · n={self.train_size} · seed {self.seed}"
+
+
+@dataclass
+class CellSettings:
+    """How every cell of a run is computed (the same for all solvers)."""
+
+    tuning: TuneConfig = field(default_factory=TuneConfig)
+    isolate: bool = True  # fit in forked children (hard time limits, exact peak memory)
+    threads: int | None = None  # CPU threads per fit; None lets the libraries decide
+    workdir: str = "."  # keras-tuner's files go under WORKDIR/tuning/
+
+
+def scores(y_true, y_pred, classes) -> dict[str, Any]:
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
+
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", labels=classes, zero_division=0)),
+        "confusion": confusion_matrix(y_true, y_pred, labels=classes).tolist(),
+    }
+
+
+def limit_threads(threads: int | None) -> None:
+    """Cap BLAS/OpenMP and TensorFlow threads of this (child) process."""
+    if not threads:
+        return
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(threads)
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        except RuntimeError:  # the runtime is already initialised in this process
+            pass
+
+
+def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, threads=None) -> dict[str, Any]:
+    """Fit on the training subset, predict the test set once; scores, times and size."""
+    limit_threads(threads)
+    solver = solver_cls(**params)
+    wall, cpu = time.perf_counter(), time.process_time()
+    solver.fit(X_train, y_train)
+    result = {"fit_seconds": time.perf_counter() - wall, "fit_cpu_seconds": time.process_time() - cpu}
+    wall = time.perf_counter()
+    y_pred = np.asarray(solver.predict(dataset.X_test)).astype(str)
+    predict_seconds = time.perf_counter() - wall
+    result["predict_seconds"] = predict_seconds
+    result["predict_seconds_per_1k"] = 1000 * predict_seconds / max(1, len(dataset.y_test))
+    result.update(scores(dataset.y_test, y_pred, list(dataset.classes)))
+    result.update(solver.model_size())
+    return result
+
+
+def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings) -> dict[str, Any]:
+    """Fit and evaluate on the whole training subset.
+
+    Refits come last in a cell, so nothing forks after them: they run in the cell's own process
+    (saving a fork each) unless ``--trial-timeout`` asks for a hard limit on them too, which
+    needs a child. ``--cell-timeout`` bounds them either way.
+    """
+    timeout = settings.tuning.trial_timeout
+    outcome = isolation.call(
+        fit_and_evaluate, solver_cls, params, X_train, y_train, dataset, settings.threads,
+        timeout=timeout, isolate=settings.isolate and timeout is not None,
+    )
+    return {**outcome.value, "peak_memory_mb": outcome.peak_memory_mb}
+
+
+def _failure(exc: isolation.IsolationError) -> dict[str, Any]:
+    if isinstance(exc, isolation.Timeout):
+        return {"status": "timeout", "error": str(exc)}
+    if isinstance(exc, isolation.ChildError) and exc.kind == "SolverUnavailable":
+        return {"status": "skipped", "error": str(exc).split(": ", 1)[-1]}
+    return {"status": "failed", "error": str(exc), "traceback": getattr(exc, "trace", None)}
+
+
+def base_row(cell: Cell, solver_cls: type, dataset: Dataset) -> dict[str, Any]:
+    """The identifying columns every result row has, whatever became of the cell."""
+    return schema.cell_row(
+        task=cell.task, modality=dataset.modality, solver=cell.solver, family=solver_cls.family,
+        train_size=cell.train_size, seed=cell.seed, n_test=len(dataset.y_test), classes=list(dataset.classes),
+    )
+
+
+def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset, train_idx: np.ndarray,
+             settings: CellSettings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Tune, refit and evaluate one cell; returns its result row and its trial rows."""
+    row = base_row(cell, solver_cls, dataset)
+    trial_rows: list[dict[str, Any]] = []
+    try:
+        defaults = solver_cls(**extra_params).get_params()
+        if "seed" in defaults:
+            defaults["seed"] = cell.seed
+        X_train, y_train = take(dataset.X_train, train_idx), dataset.y_train[train_idx]
+        name = "-".join(str(k) for k in cell.key)
+        tuned = tune(
+            solver_cls, defaults, X_train, y_train, modality=dataset.modality, config=settings.tuning,
+            seed=cell.seed, workdir=Path(settings.workdir) / "tuning", name=name, isolate=settings.isolate,
+        )
+        trial_rows = [{**dict(zip(schema.KEY, cell.key)), **asdict(t)}
+                      for t in tuned.trials]
+        row.update(tune_seconds=tuned.seconds, trials=len(tuned.trials), val_score=tuned.val_score,
+                   best_params=_public(tuned.best_params))
+        args = (X_train, y_train, solver_cls, dataset, settings)
+        row.update(_refit(tuned.best_params, *args))
+        row["status"] = "ok"
+        if tuned.best_params == defaults:
+            row["default_accuracy"] = row["accuracy"]
+        else:
+            try:
+                row["default_accuracy"] = _refit(defaults, *args)["accuracy"]
+            except isolation.IsolationError:
+                row["default_accuracy"] = None
+    except isolation.IsolationError as exc:
+        row.update(_failure(exc))
+    except Exception as exc:  # noqa: BLE001 - a failing solver is a row, not the end of the run
+        row.update(status="failed", error=isolation.one_line(exc))
+    return finish_row(row), trial_rows
+
+
+def _public(params: dict) -> dict:
+    """Hyperparameters as JSON-friendly values (callables such as task rules by name)."""
+    return {k: (getattr(v, "__qualname__", repr(v)) if callable(v) else v) for k, v in params.items()}
+
+
+def finish_row(row: dict[str, Any]) -> dict[str, Any]:
+    row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return row

@@ -1,0 +1,108 @@
+"""What a run asks for, resolved: the configuration, its tasks and its solvers.
+
+Owns :class:`RunConfig` (everything ``run.json`` keeps to repeat or resume a run), the
+settings every cell and executor gets from it, and choosing the solvers. Turning a task spec
+into a task is ``engine.tasks``. It does not run anything.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from dlbench.core.errors import UsageError
+from dlbench.core.registry import Registry
+from dlbench.core.solver import FAMILIES
+from dlbench.core.task import Task
+from dlbench.engine import executors
+from dlbench.engine.cell import CellSettings
+from dlbench.engine.executors.job import ExecutorOptions
+from dlbench.engine.plan import PRESETS
+from dlbench.engine.tasks import is_data_path, resolve_task
+from dlbench.engine.tuning import TUNERS, TuneConfig
+
+
+@dataclass
+class RunConfig:
+    """Everything a run needs to be repeated or resumed (saved in ``run.json``)."""
+
+    tasks: list[str]
+    families: list[str] = field(default_factory=lambda: list(FAMILIES))
+    solvers: list[str] = field(default_factory=list)
+    out: str = "reports"
+    seed: int = 0
+    target: str | None = None
+    text_column: str | None = None
+    test: str | None = None
+    tasks_dir: str | None = None
+    preset: str = "default"
+    sizes: list[int | str] | None = None  # None: the preset's geometric ladder
+    seeds: int | None = None
+    trials: int | None = None
+    tuner: str | None = None
+    tune_time: float | None = None
+    trial_timeout: float | None = None
+    budget: float | None = None
+    cell_timeout: float | None = None
+    target_score: float | None = None  # for the report; None: 95% of the best observed
+    executor: str = "processes"
+    workers: int = 1
+    scheduler: str | None = None
+
+    def __post_init__(self) -> None:
+        preset = PRESETS[self.preset]
+        self.seeds = self.seeds or preset.seeds
+        self.trials = self.trials or preset.trials
+        self.tuner = self.tuner or preset.tuner
+        self.tune_time = self.tune_time or preset.tune_time
+        if self.tuner not in TUNERS:
+            raise UsageError(f"unknown --tuner {self.tuner!r}: choose from {', '.join(TUNERS)}")
+        if self.executor not in executors.names():
+            raise UsageError(f"unknown --executor {self.executor!r}: choose from {', '.join(executors.names())}")
+        if self.tasks_dir:
+            self.tasks_dir = str(Path(self.tasks_dir).resolve())
+
+    @classmethod
+    def from_json(cls, data: dict) -> "RunConfig":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+    def executor_options(self) -> ExecutorOptions:
+        return ExecutorOptions(workers=self.workers, cell_timeout=self.cell_timeout, scheduler=self.scheduler,
+                               trials=self.trials)
+
+    def task_spec(self, spec: str, task_names) -> dict[str, Any]:
+        """What a remote worker needs to re-create a task (paths made absolute)."""
+        return {
+            "task": str(Path(spec).resolve()) if is_data_path(spec, task_names) else spec,
+            "target": self.target, "text_column": self.text_column,
+            "test": str(Path(self.test).resolve()) if self.test else None,
+            "tasks_dir": self.tasks_dir,
+        }
+
+    def resolve(self, spec: str, registry: Registry) -> Task:
+        return resolve_task(spec, registry, target=self.target, text_column=self.text_column, test=self.test)
+
+    def settings(self, run_dir: Path) -> CellSettings:
+        cores = os.cpu_count() or 1
+        return CellSettings(
+            tuning=TuneConfig(tuner=self.tuner, trials=self.trials, tune_time=self.tune_time,
+                              trial_timeout=self.trial_timeout),
+            threads=max(1, cores // self.workers) if self.workers > 1 else None,
+            workdir=str(run_dir),
+        )
+
+
+def select_solvers(registry: Registry, config: RunConfig) -> dict[str, type]:
+    unknown = sorted(set(config.families) - set(FAMILIES))
+    if unknown:
+        raise UsageError(f"unknown famil{'ies' if len(unknown) > 1 else 'y'} {unknown}: choose from {','.join(FAMILIES)}")
+    if config.solvers:
+        chosen = {name: registry.get("solver", name) for name in config.solvers}
+    else:
+        chosen = {name: p.obj for name, p in sorted(registry.solvers.items())}
+    return {name: cls for name, cls in chosen.items() if cls.family in config.families}
+
+

@@ -1,0 +1,163 @@
+"""The run report: ``index.html`` (self-contained) and ``summary.csv`` from the results store.
+
+Owns turning stored rows and ``run.json`` into files a person reads: it asks ``analysis`` for the
+findings, renders each task's ``sections`` in order inside ``templates/report.html`` and inlines
+``templates/report.css``. It reads results only: it never imports the engine, solvers or Keras.
+The page is deterministic (same database, same bytes): no clock, sorted iteration, fixed SVG ids.
+Every user-supplied name is escaped by Jinja's autoescape; only SVG made by matplotlib (which
+escapes its text) and the package's own CSS are inserted as markup.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dlbench.core.store import ResultsStore, export, write_csv
+
+
+def _num(v, digits: int = 3) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    try:
+        return f"{float(v):.{digits}f}"
+    except (TypeError, ValueError):
+        return ""
+
+
+def _int(v) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    try:
+        return f"{int(round(float(v))):,}"
+    except (TypeError, ValueError):
+        return ""
+
+
+def _signed(v, digits: int = 3) -> str:
+    return "" if _num(v) == "" else f"{float(v):+.{digits}f}"
+
+
+def _bytes(v) -> str:
+    """``512 B``, ``3.1 kB``, ``12.4 MB`` (powers of 1,000)."""
+    if _num(v) == "":
+        return ""
+    v = float(v)
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if v >= size:
+            return f"{v / size:.1f} {unit}"
+    return f"{v:.0f} B"
+
+
+def _pvalue(p) -> str:
+    if p is None:
+        return ""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    from dlbench.analysis.scaling import fmt_n
+    from dlbench.analysis.tables import FAMILY_LABEL
+
+    env = Environment(loader=PackageLoader("dlbench.report", "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(num=_num, int=_int, signed=_signed, p=_pvalue, n=fmt_n, bytes=_bytes,
+                       family=lambda f: FAMILY_LABEL.get(f, f or ""))
+    return env
+
+
+def _cells_by_task(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    from dlbench.analysis.tables import FAMILY_ORDER
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    key = lambda r: (r.get("train_size") or 0, FAMILY_ORDER.get(r.get("family"), 9), str(r.get("solver")),  # noqa: E731
+                     r.get("seed") or 0)
+    for r in sorted(rows, key=key):
+        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+        out.setdefault(str(r.get("task")), []).append(clean)
+    return out
+
+
+def _run_view(run_info: dict[str, Any]) -> dict[str, Any]:
+    env = run_info.get("environment") or {}
+    packages = env.get("packages") or {}
+    machine = {k: v for k, v in env.items() if k != "packages"}
+    config = run_info.get("config") or {}
+    return {
+        "config": [(k, json.dumps(v) if not isinstance(v, str) else v) for k, v in config.items()],
+        "packages": sorted((str(k), "" if v is None else str(v)) for k, v in packages.items()),
+        "machine": [(k, "" if v is None else str(v)) for k, v in machine.items()],
+        "sizes": run_info.get("sizes") or {},
+    }
+
+
+def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
+    """The task's sections, rendered in the order of :data:`~dlbench.report.sections.SECTIONS`."""
+    from markupsafe import Markup
+
+    from dlbench.report.sections import SECTIONS
+
+    out = []
+    for section in SECTIONS:
+        extra = section.build(found)
+        if extra is None:
+            continue
+        path = Path(section.template)
+        template = (env.from_string(path.read_text(encoding="utf-8")) if path.is_absolute()
+                    else env.get_template(f"sections/{section.template}"))
+        out.append(Markup(template.render(s=found, **page, **extra)))
+    return out
+
+
+def render(rows: list[dict[str, Any]], run_info: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """The page and the ``summary.csv`` rows for ``rows`` (cells) and ``run_info`` (run.json)."""
+    from markupsafe import Markup
+
+    from dlbench.analysis import findings
+    from dlbench.analysis.stats import MIN_WILCOXON_PAIRS
+    from dlbench.report import figures
+
+    found = findings.analyse(rows, run_info)
+    by_task = _cells_by_task(rows)
+    env = _environment()
+    page = {"run": run_info, "min_wilcoxon": MIN_WILCOXON_PAIRS}
+    tasks = []
+    for i, task in enumerate(found["tasks"]):
+        task = {**task, "anchor": f"task-{i + 1}", "cells": by_task.get(task["task"], [])}
+        task["blocks"] = _blocks(env, task, page)
+        tasks.append(task)
+    across = found["across"]
+    cd_svg = figures.cd_diagram(across) if across else None
+    css = resources.files("dlbench.report").joinpath("templates/report.css").read_text(encoding="utf-8")
+    html = env.get_template("report.html").render(
+        sections=tasks, across=across, cd_svg=Markup(cd_svg) if cd_svg else None,
+        css=Markup(css), run_view=_run_view(run_info), **page,
+    )
+    return html, findings.summary_rows(found)
+
+
+def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
+    """Write ``index.html`` and ``summary.csv`` into ``run_dir``; returns the HTML path."""
+    from dlbench.analysis.findings import SUMMARY_COLUMNS
+
+    run_dir = Path(run_dir)
+    run_info_path = run_dir / "run.json"
+    run_info = json.loads(run_info_path.read_text(encoding="utf-8")) if run_info_path.exists() else {}
+    html, summary_rows = render(rows, run_info)
+    write_csv(summary_rows, run_dir / "summary.csv", SUMMARY_COLUMNS)
+    path = run_dir / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def rebuild(run_dir: str | Path) -> Path:
+    """Regenerate the CSV files and ``index.html`` of a run from its database."""
+    run_dir = Path(run_dir)
+    with ResultsStore(run_dir / "results.db") as store:
+        rows = export(store, run_dir)
+    return write_report(run_dir, rows)

@@ -1,0 +1,105 @@
+"""The sections of a task's part of the report: one template and one function each, in one list.
+
+Owns :data:`SECTIONS`, the order they appear in, and each section's view: the figure it draws or
+the table it shapes from the task's findings. A new section is one template in
+``templates/sections/`` plus one :class:`Section` appended to :data:`SECTIONS`. It does not
+compute findings (``analysis``) or lay out the page (``html``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from dlbench.analysis.tables import FAMILY_ORDER
+from dlbench.report import figures
+
+CONFUSION_TABLE_LIMIT = 30  # classes; above it the report lists the largest confusions instead
+
+
+@dataclass
+class Section:
+    """``template``: a file name in ``templates/sections/`` or an absolute path. ``build(s)`` gets the
+    task's findings (``s`` in the template) and returns the template's extra names, or ``None``
+    to leave the section out for this task."""
+
+    name: str
+    template: str
+    build: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda s: {}
+
+
+def _figure(make: Callable[[dict[str, Any]], str | None]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A section view holding one figure; a figure that fails is left out with its error, so one bad
+    figure never costs the run its report."""
+    from markupsafe import Markup
+
+    def build(found: dict[str, Any]) -> dict[str, Any]:
+        try:
+            svg = make(found)
+        except Exception as exc:  # noqa: BLE001 - reported on the page and in the log
+            logging.getLogger("dlbench").warning("report: could not draw the %s figure of %s: %s", make.__name__,
+                                                 found["task"], exc)
+            return {"figure": None, "figure_error": f"{type(exc).__name__}: {exc}"}
+        return {"figure": Markup(svg) if svg else None, "figure_error": None}
+
+    return build
+
+
+def _scaling(found: dict[str, Any]) -> dict[str, Any]:
+    return {**_figure(figures.scaling_laws)(found),
+            "scaling_rows": [found["scaling"][s] for s in _family_sorted(found["curves"], found["families"])]}
+
+
+def _leaderboard(found: dict[str, Any]) -> dict[str, Any]:
+    return {"pareto_any": {s for front in found["pareto"]["fronts"].values() for s in front}}
+
+
+def _confusion(found: dict[str, Any]) -> dict[str, Any]:
+    conf = found["confusion"]
+    if conf is None:
+        return {"cm": None}
+    rows = []
+    for label, counts in zip(conf["classes"], conf["matrix"]):
+        total = sum(counts)
+        cells = [{"value": v, "alpha": f"{(v / total if total else 0):.2f}", "diag": i == len(rows)}
+                 for i, v in enumerate(counts)]
+        rows.append({"label": label, "cells": cells, "total": total,
+                     "recall": counts[len(rows)] / total if total else None})
+    confusions = sorted(((v, conf["classes"][i], conf["classes"][j]) for i, r in enumerate(conf["matrix"])
+                         for j, v in enumerate(r) if i != j and v), key=lambda t: (-t[0], t[1], t[2]))
+    return {"cm": {**conf, "rows": rows, "as_table": len(conf["classes"]) <= CONFUSION_TABLE_LIMIT,
+            "top": [{"count": v, "true": a, "predicted": b} for v, a, b in confusions[:20]]}}
+
+
+def _audit(found: dict[str, Any]) -> dict[str, Any]:
+    audit = found["audit"]
+    if not audit:
+        return {"a": None}
+    train, test = audit.get("train_counts") or {}, audit.get("test_counts") or {}
+    n_train, n_test = sum(train.values()) or 1, sum(test.values()) or 1
+    classes = sorted(set(train) | set(test))
+    return {"a": {**audit, "classes": [{"name": c, "train": train.get(c, 0), "train_share": train.get(c, 0) / n_train,
+                                  "test": test.get(c, 0), "test_share": test.get(c, 0) / n_test} for c in classes]}}
+
+
+
+def _family_sorted(solvers, families) -> list[str]:
+    return sorted(solvers, key=lambda s: (FAMILY_ORDER.get(families.get(s), 9), s))
+
+
+
+
+SECTIONS: list[Section] = [
+    Section("headline", "headline.html"),
+    Section("curves", "curves.html", _figure(figures.learning_curves)),
+    Section("scaling", "scaling.html", _scaling),
+    Section("crossovers", "crossovers.html"),
+    Section("compute", "compute.html", _figure(figures.compute_tradeoffs)),
+    Section("leaderboard", "leaderboard.html", _leaderboard),
+    Section("tests", "tests.html"),
+    Section("confusion", "confusion.html", _confusion),
+    Section("audit", "audit.html", _audit),
+    Section("problems", "problems.html"),
+    Section("cells", "cells.html"),
+]

@@ -1,0 +1,139 @@
+"""The training loop every deep solver shares (:class:`KerasSolver`).
+
+Owns seeding, thread settings, the validation split for early stopping, the cosine
+learning-rate schedule, the ``tf.data`` input pipeline and the size report. It does not own
+any network architecture: those are the sibling modules.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+
+from dlbench.core.solver import Solver
+from dlbench.data.splits import stratified_split, take
+from dlbench.solvers.deep.flops import keras_flops
+from dlbench.solvers.deep.runtime import load_keras, set_threads
+
+
+class KerasSolver(Solver):
+    """Trains the network from :meth:`_build` with Adam, early stopping and a cosine schedule.
+
+    A stratified ``validation_fraction`` of the training data is held out for early stopping
+    (best weights restored); the test set is never seen. Subclasses implement
+    ``_build(X, n_classes)``, returning an uncompiled model whose preprocessing layers are
+    already adapted to ``X``, and may override ``_inputs(X)`` to turn ``X`` into what the model
+    takes. ``n_threads`` caps TensorFlow's thread pools (``None``: TensorFlow decides).
+    """
+
+    family = "deep"
+    epoch_param = "epochs"
+    #: The values of ``units`` the tuner tries.
+    units_choices: tuple[int, ...] = (32, 64, 128, 256)
+
+    def __init__(
+        self,
+        epochs: int = 40,
+        batch_size: int = 64,
+        learning_rate: float = 3e-3,
+        dropout: float = 0.2,
+        units: int = 128,
+        validation_fraction: float = 0.1,
+        patience: int = 6,
+        n_threads: int | None = None,
+        seed: int = 0,
+    ):
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.dropout = dropout
+        self.units = units
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.n_threads = n_threads
+        self.seed = seed
+
+    @classmethod
+    def search_space(cls, hp, modality: str) -> None:
+        hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
+        hp.Float("dropout", 0.0, 0.5, step=0.1)
+        hp.Choice("units", list(cls.units_choices))
+        hp.Choice("batch_size", [32, 64, 128])
+
+    def _inputs(self, X):
+        return X
+
+    def _build(self, X, n_classes: int):
+        raise NotImplementedError
+
+    def _head(self, x, n_classes: int):
+        keras = load_keras()
+        x = keras.layers.Dropout(self.dropout)(x)
+        return keras.layers.Dense(n_classes, activation="softmax")(x)
+
+    def fit(self, X, y) -> "KerasSolver":
+        keras = load_keras()
+        self._check_modality(X)
+        set_threads(self.n_threads)
+        keras.utils.set_random_seed(self.seed)
+        y = np.asarray(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        fit_idx, val_idx = np.arange(len(y)), None
+        if self.validation_fraction and len(y) >= 20:
+            fit_idx, val_idx = stratified_split(codes, self.validation_fraction, seed=self.seed)
+        X_fit = take(X, fit_idx)
+        self.model_ = self._build(X_fit, len(self.classes_))
+        steps = max(1, int(np.ceil(len(fit_idx) / self.batch_size))) * self.epochs
+        schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate, decay_steps=steps, alpha=0.05)
+        self.model_.compile(
+            optimizer=keras.optimizers.Adam(schedule),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        callbacks, validation = [], None
+        if val_idx is not None:
+            validation = self._dataset(take(X, val_idx), codes[val_idx])
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss", patience=self.patience, restore_best_weights=True
+                )
+            )
+        self.history_ = self.model_.fit(
+            self._dataset(X_fit, codes[fit_idx], shuffle=True), validation_data=validation,
+            epochs=self.epochs, callbacks=callbacks, shuffle=False, verbose=0,
+        ).history
+        self.epochs_run_ = len(self.history_["loss"])
+        return self
+
+    def _dataset(self, X, codes=None, shuffle: bool = False):
+        # tf.data rather than numpy arrays: Keras' numpy adapter rejects string inputs.
+        import tensorflow as tf
+
+        inputs = self._inputs(X)
+        data = tf.data.Dataset.from_tensor_slices(inputs if codes is None else (inputs, codes))
+        if shuffle:
+            data = data.shuffle(len(codes), seed=self.seed, reshuffle_each_iteration=True)
+        if self.n_threads:
+            options = tf.data.Options()
+            options.threading.private_threadpool_size = self.n_threads
+            data = data.with_options(options)
+        return data.batch(self.batch_size if codes is not None else 512)
+
+    def predict_proba(self, X) -> np.ndarray:
+        return np.asarray(self.model_.predict(self._dataset(X), verbose=0))
+
+    def _network(self):
+        """The whole fitted network, from raw inputs to class probabilities."""
+        return self.model_
+
+    def model_size(self):
+        network = self._network()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "model.keras")
+            network.save(path)
+            model_bytes = os.path.getsize(path)
+        return {"n_params": int(network.count_params()), "model_bytes": model_bytes,
+                "flops": keras_flops(network)}
+

@@ -1,0 +1,68 @@
+"""Keras and TensorFlow, loaded quietly and once: imports and thread pools.
+
+Owns importing Keras/keras-tuner with TensorFlow's start-up log lines hidden and capping
+TensorFlow's threads. It owns no model.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import warnings
+
+
+def load_keras():
+    if "keras" not in sys.modules:
+        quiet_import("keras")
+    import keras
+
+    return keras
+
+
+def quiet_import(module: str) -> None:
+    """Import ``module`` with the C++ log lines TensorFlow prints at load time hidden.
+
+    TensorFlow ignores ``TF_CPP_MIN_LOG_LEVEL`` set after the process started, so stderr's
+    file descriptor is pointed at a temporary file during the import and replayed on failure.
+    """
+    import importlib
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            importlib.import_module(module)
+        except BaseException:
+            os.dup2(saved, 2)
+            captured.seek(0)
+            sys.stderr.write(captured.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def set_threads(n_threads: int | None) -> None:
+    """Cap TensorFlow's thread pools; only possible before its runtime starts in this process."""
+    if not n_threads:
+        return
+    import tensorflow as tf
+
+    threading_config = tf.config.threading
+    if threading_config.get_intra_op_parallelism_threads() == n_threads == (
+        threading_config.get_inter_op_parallelism_threads()
+    ):
+        return
+    try:
+        threading_config.set_intra_op_parallelism_threads(n_threads)
+        threading_config.set_inter_op_parallelism_threads(n_threads)
+    except RuntimeError:
+        warnings.warn(
+            f"n_threads={n_threads} ignored: TensorFlow already started its thread pools in this "
+            "process (set it in a fresh process, before any other TensorFlow work)",
+            RuntimeWarning, stacklevel=3,
+        )
+

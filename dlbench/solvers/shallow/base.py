@@ -1,0 +1,98 @@
+"""The shared scikit-learn wrapper of the shallow family: features by modality, then an estimator.
+
+Owns :class:`SklearnSolver` (the feature pipeline from ``solvers.features``, fitting,
+probabilities, the size report) and the counting helpers for model sizes. It does not own
+any particular estimator: those are the sibling modules.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from dlbench.core.solver import Solver
+from dlbench.solvers.features import IMAGE_FEATURES, features_for
+
+
+class SklearnSolver(Solver):
+    """A scikit-learn pipeline: the modality's features, then :meth:`_estimator`.
+
+    Owns the feature parameters every shallow solver takes (``features`` for images;
+    ``word_ngrams``, ``char_ngrams``, ``vocabulary_size`` for text, see
+    :func:`~dlbench.solvers.features.features_for`) and ``seed``. Labels are encoded as
+    ``0..K-1`` before fitting, so ``predict_proba`` columns follow ``classes_`` for every
+    estimator. Estimators without ``predict_proba`` (the SVMs) return the softmax of their
+    decision function: scores whose argmax is the prediction, not calibrated probabilities.
+    Subclasses add their own parameters (passing the rest on with ``**kwargs``) and define
+    :meth:`_estimator`, :meth:`_count_params` and, calling ``super()``, :meth:`search_space`.
+    """
+
+    family = "shallow"
+    modalities = ("tabular", "image", "text")
+    #: Standardise numeric columns (tree models do not need it).
+    scale_features: ClassVar[bool] = True
+    #: Tabular features as a dense array, never sparse (for learners that need it).
+    dense_features: ClassVar[bool] = False
+
+    def __init__(self, features: str = "pixels", word_ngrams: int = 2, char_ngrams: int = 5,
+                 vocabulary_size: int = 50000, seed: int = 0):
+        self.features = features
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.vocabulary_size = vocabulary_size
+        self.seed = seed
+
+    @classmethod
+    def search_space(cls, hp, modality: str) -> None:
+        """The feature choices; subclasses add their learner's after calling ``super()``."""
+        if modality == "image":
+            hp.Choice("features", list(IMAGE_FEATURES))
+        elif modality == "text":
+            hp.Choice("word_ngrams", [1, 2, 3])
+            hp.Choice("char_ngrams", [0, 3, 5])
+
+    def _estimator(self, modality: str, n_samples: int):
+        """The unfitted scikit-learn estimator for ``n_samples`` training examples of ``modality``."""
+        raise NotImplementedError
+
+    def _count_params(self, model) -> int | None:
+        return None
+
+    def fit(self, X, y) -> "SklearnSolver":
+        from sklearn.pipeline import Pipeline
+
+        modality = self._check_modality(X)
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        features = features_for(
+            modality, X, scale=self.scale_features, dense=self.dense_features, features=self.features,
+            word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, vocabulary_size=self.vocabulary_size,
+        )
+        self.pipeline_ = Pipeline([("features", features), ("model", self._estimator(modality, len(codes)))])
+        self.pipeline_.fit(X, codes)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        if hasattr(self.pipeline_, "predict_proba"):
+            return self.pipeline_.predict_proba(X)
+        from scipy.special import softmax
+
+        scores = self.pipeline_.decision_function(X)
+        if scores.ndim == 1:  # two classes: one margin, positive for classes_[1]
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return softmax(scores, axis=1)
+
+    def model_size(self):
+        size = super().model_size()
+        size["n_params"] = self._count_params(self.pipeline_.named_steps["model"])
+        return size
+
+
+def tree_nodes(trees) -> int:
+    return int(sum(tree.tree_.node_count for tree in trees))
+
+
+def stored_values(matrix) -> int:
+    """Rows x columns of a dense matrix, the non-zeros of a sparse one."""
+    return int(matrix.nnz if hasattr(matrix, "nnz") else np.prod(matrix.shape))
+

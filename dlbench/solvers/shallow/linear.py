@@ -1,0 +1,85 @@
+"""Linear and kernel models: logistic regression, a linear SVM and an RBF-kernel SVM.
+
+Owns three solvers and their search spaces.
+"""
+
+from __future__ import annotations
+
+from dlbench.solvers.shallow.base import SklearnSolver, stored_values
+
+
+class _LinearSolver(SklearnSolver):
+    """A linear model with inverse regularisation strength ``C``."""
+
+    def __init__(self, C: float = 1.0, max_iter: int = 2000, **kwargs):
+        self.C = C
+        self.max_iter = max_iter
+        super().__init__(**kwargs)
+
+    @classmethod
+    def search_space(cls, hp, modality: str) -> None:
+        super().search_space(hp, modality)
+        hp.Float("C", 1e-3, 1e3, sampling="log")
+
+    def _count_params(self, model) -> int:
+        return int(model.coef_.size + model.intercept_.size)
+
+
+class LogisticRegressionSolver(_LinearSolver):
+    """Multinomial logistic regression with L2 penalty on the modality's features."""
+
+    name = "logreg"
+    description = "Logistic regression on one-hot/scaled columns, TF-IDF n-grams, pixels or HOG."
+
+    def _estimator(self, modality, n_samples):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.seed)
+
+
+class LinearSVM(_LinearSolver):
+    """A linear support vector machine (squared hinge loss, one-vs-rest).
+
+    ``predict_proba`` is the softmax of the margins: scores, not calibrated probabilities.
+    Calibration (``CalibratedClassifierCV``) would cost several extra fits and needs a few
+    examples of every class per fold, which the smallest training subsets do not have.
+    """
+
+    name = "linear-svm"
+    description = "Linear SVM on one-hot/scaled columns, TF-IDF n-grams, pixels or HOG."
+
+    def _estimator(self, modality, n_samples):
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=self.C, max_iter=self.max_iter, random_state=self.seed)
+
+
+class RBFSVM(SklearnSolver):
+    """A kernel SVM with a Gaussian (RBF) kernel; ``gamma="scale"`` is 1 / (features x variance).
+
+    ``predict_proba`` is the softmax of the one-vs-rest decision values: scores, not
+    calibrated probabilities (Platt scaling would cost an internal 5-fold fit).
+    """
+
+    name = "rbf-svm"
+    description = "SVM with an RBF kernel on one-hot/scaled columns, TF-IDF n-grams, pixels or HOG."
+
+    def __init__(self, C: float = 1.0, gamma: float | str = "scale", **kwargs):
+        self.C = C
+        self.gamma = gamma
+        super().__init__(**kwargs)
+
+    @classmethod
+    def search_space(cls, hp, modality: str) -> None:
+        super().search_space(hp, modality)
+        hp.Float("C", 1e-2, 1e3, sampling="log")
+        hp.Float("gamma", 1e-4, 10.0, sampling="log")
+
+    def _estimator(self, modality, n_samples):
+        from sklearn.svm import SVC
+
+        return SVC(C=self.C, gamma=self.gamma, kernel="rbf", random_state=self.seed)
+
+    def _count_params(self, model) -> int:
+        return stored_values(model.support_vectors_) + int(model.dual_coef_.size + model.intercept_.size)
+
