@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sys
 
 import click
@@ -160,8 +161,10 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, as_json:
 @click.option("--cell-timeout", help="Hard limit for one cell (tuning + refits), e.g. 5m.")
 @click.option("--executor", default="processes", show_default=True,
               help="Where cells run: processes, local, dask (needs the dask extra), or a registered executor.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
-              help="Cells run at the same time (processes, local Dask cluster).")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Cells run at the same time (processes, local Dask cluster); default: the usable cores.")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1),
+              help="CPU threads of every fit, the same for every solver (results do not depend on --workers).")
 @click.option("--scheduler", help="Dask scheduler address (with --executor dask; default: a local cluster).")
 @click.option("--target-score", type=click.FloatRange(0, 1, min_open=True),
               help="Score the report asks 'how many examples to reach?' (default: 95% of the best observed).")
@@ -172,7 +175,7 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, as_json:
 @data_options
 @click.pass_context
 def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed, trials, tuner, tune_time,
-        trial_timeout, budget, cell_timeout, executor, workers, scheduler, target_score, resume_dir, out, target,
+        trial_timeout, budget, cell_timeout, executor, workers, threads, scheduler, target_score, resume_dir, out, target,
         text_column, test_path) -> None:
     """Train rule-based, shallow and deep solvers on each task, at growing training-set sizes.
 
@@ -197,14 +200,22 @@ def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed
             preset=preset or "default", sizes=parse_sizes(sizes), seeds=seeds, trials=trials, tuner=tuner,
             tune_time=parse_duration(tune_time), trial_timeout=parse_duration(trial_timeout),
             budget=parse_duration(budget), cell_timeout=parse_duration(cell_timeout), executor=executor,
-            workers=workers, scheduler=scheduler, target_score=target_score,
+            workers=workers, threads=threads, scheduler=scheduler, target_score=target_score,
         )
         runner = Run(config, _registry(ctx), console=console, on_finish=_write_report)
+    previous = signal.signal(signal.SIGTERM, _terminate)  # a batch scheduler's stop: keep what finished
     try:
         run_dir = runner.execute()
     finally:
-        _print_summary(runner.run_dir)
+        signal.signal(signal.SIGTERM, previous)
+        if runner.run_dir is not None and runner.store is not None:
+            _print_summary(runner.run_dir)
     click.echo(f"run folder: {run_dir}")
+    click.echo(f"report: {(run_dir / 'index.html').resolve().as_uri()}")
+
+
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # unwinds like Ctrl-C: the store, CSV files and report are written
 
 
 def _write_report(run_dir, rows) -> None:
@@ -225,7 +236,7 @@ def _print_summary(run_dir) -> None:
     if not (run_dir / "results.db").exists():
         return
     with ResultsStore(run_dir / "results.db") as store:
-        rows = store.rows()
+        rows, predictions = store.rows(), store.predictions()
     if not rows:
         click.echo("no cell finished", err=True)
         return
@@ -244,11 +255,10 @@ def _print_summary(run_dir) -> None:
             table.add_row(r.solver, r.family, fmt(r.val_score), fmt(r.accuracy), fmt(r.default_accuracy),
                           fmt(r.fit_seconds, 2), r.status)
         console.print(table)
-    for line in headline_lines(rows, run_info or {}):
+    for line in headline_lines(rows, run_info or {}, predictions):
         console.print(line, markup=False)
     counts = cells["status"].value_counts().to_dict()
     click.echo("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
-    click.echo(f"report: {run_dir / 'index.html'}")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -51,7 +51,7 @@ def test_chromium_renders_figures_and_runs_no_script(page, tmp_path):
     dom = result.stdout
     assert result.returncode == 0, result.stderr[-2000:]
     assert "<h1>dlbench report</h1>" in dom
-    assert len(re.findall(r"<svg\b", dom)) >= 7  # 3 figures per task + the critical-difference diagram
+    assert len(re.findall(r"<svg\b", dom)) >= 6  # 3 figures per task (no CD diagram: Friedman does not reject)
     assert len(re.findall(r"<path\b", dom)) > 100 and "Learning curves" in dom
     elements = _Tags()
     elements.feed(dom)  # the DOM after parsing and any script: injected names must stay text

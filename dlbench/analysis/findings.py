@@ -1,10 +1,12 @@
 """The findings of a run, per task, as plain data: what the report and the terminal say.
 
-Owns turning tables (``tables``), curve fits (``scaling``) and tests (``stats``) into findings:
-the honestly chosen best solver, the best of each family at the smallest and largest size,
-where one family overtakes another, the extrapolated picture, the paired tests, the best
-model's confusion matrix, the data-audit warnings, the headline sentences and the rows of
-``summary.csv``. No figures and no HTML here; every value is a number, a string or a list.
+Owns turning tables (``tables``), per-example evidence (``evidence``), curve fits (``scaling``)
+and tests (``stats``) into findings: the honestly chosen best solver and who is tied with it,
+the best of each family at the smallest and largest size, where one family overtakes another
+(decided by paired tests on the same test examples, Holm-corrected over every comparison the
+task's part of the page makes), the extrapolated picture where the data support it, the best
+model's confusion matrix, the data-audit warnings and the rows of ``summary.csv``. The words
+are ``sentences``. No figures and no HTML here; every value is a number, a string or a list.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ import math
 from itertools import combinations
 from typing import Any
 
-from dlbench.analysis import scaling, stats, tables
-from dlbench.analysis.tables import FAMILY_LABEL, FAMILY_ORDER
+from dlbench.analysis import scaling, sentences, stats, tables
+from dlbench.analysis.evidence import Evidence, decide
+from dlbench.analysis.tables import FAMILY_ORDER
 
 DEFAULT_TARGET_FRACTION = 0.95
 FAMILIES = tuple(FAMILY_ORDER)
 
 SUMMARY_COLUMNS = [
-    "task", "solver", "family", "n_sizes", "n_min", "n_max", "seeds", "score_at_n_max", "val_score_at_n_max",
-    "fit_a", "fit_b", "fit_c", "fit_reliable", "fit_note", "pred_score_10x", "pred_score_100x",
+    "task", "solver", "family", "n_sizes", "n_min", "n_max", "seeds", "score_at_n_max", "score_low_at_n_max",
+    "score_high_at_n_max", "val_score_at_n_max", "vs_best_at_n_max",
+    "fit_a", "fit_b", "fit_c", "fit_reliable", "fit_note", "extrapolates", "extrapolation_note",
+    "pred_score_10x", "pred_score_100x",
     "target_score", "n_for_target", "n_for_target_source", "auc_log_n",
     *[f"crossover_vs_{f}_{part}" for f in FAMILIES for part in ("kind", "n", "low", "high")],
 ]
@@ -36,20 +41,17 @@ def _num(v) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _fmt(v, digits: int = 3) -> str:
-    return "?" if _num(v) is None else f"{float(v):.{digits}f}"
-
-
 def target_score(run_info: dict[str, Any], highest: float | None) -> tuple[float | None, str]:
-    """The target score and how it was chosen: ``config.target_score`` or 95% of the highest mean."""
+    """The target score and how it was chosen: ``config.target_score``, or 95% of the highest mean
+    *validation* score (never a test score: the target must not be tuned to the test set)."""
     configured = _num((run_info.get("config") or {}).get("target_score"))
     if configured is not None and 0 < configured <= 1:
         return configured, f"target score {configured:.3f} (set for the run)"
     if highest is None:
         return None, "no target score (no finished cell)"
     value = DEFAULT_TARGET_FRACTION * highest
-    return value, (f"target score {value:.3f} = {DEFAULT_TARGET_FRACTION:.0%} of the highest mean test "
-                   f"accuracy measured on this task ({highest:.3f})")
+    return value, (f"target score {value:.3f} = {DEFAULT_TARGET_FRACTION:.0%} of the highest mean validation "
+                   f"score measured on this task ({highest:.3f})")
 
 
 # -- per task -----------------------------------------------------------------------------------
@@ -109,48 +111,71 @@ def _confusion(cells, task: str, solver: str | None, size: int | None) -> dict[s
             "seeds": len(mine), "classes": [str(c) for c in classes], "matrix": matrix}
 
 
-def _paired_tests(cells, task: str, best: str | None, size: int | None, solvers: list[str]) -> list[dict[str, Any]]:
-    if best is None:
-        return []
-    mine = tables.seed_scores(cells, task, best, size)
-    tests = []
-    for other in solvers:
-        if other == best:
-            continue
-        result = stats.paired_comparison(mine, tables.seed_scores(cells, task, other, size))
-        if result["pairs"]:
-            tests.append({"solver": other, **result})
-    for t, p in zip(tests, stats.holm([t["p"] for t in tests])):
-        t["p_holm"] = p
-    return tests
-
-
 def _scaling_rows(curves, fits, target) -> dict[str, dict[str, Any]]:
     out = {}
     for solver, curve in curves.items():
         fit = fits[solver]
-        pred = scaling.predictions(fit)
         need = (scaling.n_for_target(curve, fit, target) if target is not None
                 else {"n": None, "source": "unknown", "note": ""})
         out[solver] = {"solver": solver, "a": fit.a, "b": fit.b, "c": fit.c, "reliable": fit.reliable,
-                       "reason": fit.reason, "pred": pred, "need": need, "auc": scaling.area_under_curve(curve),
+                       "reason": fit.reason, "extrapolates": fit.extrapolates, "check": fit.check,
+                       "pred": scaling.predictions(fit), "need": need, "auc": scaling.area_under_curve(curve),
                        "sizes": len(curve.sizes), "seeds": curve.seeds}
     return out
 
 
-def analyse_task(cells, task: str, run_info: dict[str, Any]) -> dict[str, Any]:
+class _Comparisons:
+    """Every paired comparison one task's part of the page makes, decided together (Holm)."""
+
+    def __init__(self, evidence: Evidence, task: str):
+        self.evidence, self.task, self.made = evidence, task, {}
+
+    def ask(self, a: str, b: str, size: int) -> None:
+        if (a, b, size) not in self.made and (b, a, size) not in self.made:
+            self.made[(a, b, size)] = self.evidence.compare(self.task, a, b, size)
+
+    def decide(self) -> None:
+        keys = list(self.made)
+        for key, verdict in zip(keys, decide([self.made[k] for k in keys])):
+            if self.made[key] is None:
+                self.made[key] = {"verdict": verdict, **dict.fromkeys(
+                    ("p", "p_holm", "diff", "low", "high", "a_better", "b_better", "seeds", "test"))}
+
+    def get(self, a: str, b: str, size: int) -> dict[str, Any]:
+        """The comparison ``a - b`` (flipped when it was asked the other way round)."""
+        if (a, b, size) in self.made:
+            return self.made[(a, b, size)]
+        c = dict(self.made[(b, a, size)])
+        flip = {"ahead": "behind", "behind": "ahead"}
+        c["verdict"] = flip.get(c["verdict"], c["verdict"])
+        for k in ("diff", "low", "high"):
+            c[k] = None if c.get(k) is None else -c[k]
+        c["low"], c["high"] = c.get("high"), c.get("low")
+        c["a_better"], c["b_better"] = c.get("b_better"), c.get("a_better")
+        return c
+
+
+def _pair_crossover(curves, fits, comparisons: _Comparisons, a: str, b: str) -> dict[str, Any]:
+    sizes = sorted(set(curves[a].sizes) & set(curves[b].sizes))
+    verdicts = [comparisons.get(a, b, n)["verdict"] for n in sizes]
+    diffs = [curves[a].mean_at(n) - curves[b].mean_at(n) for n in sizes]
+    return scaling.crossover(sizes, verdicts, diffs, fits[a], fits[b])
+
+
+def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence | None = None) -> dict[str, Any]:
     """Every finding about one task (see the module docstring)."""
+    evidence = evidence or Evidence(rows=cells[cells["task"] == task].to_dict("records"))
     families = tables.solver_families(cells, task)
     sizes = tables.sizes_of(cells, task)
-    board = tables.leaderboard(cells, task)
-    board_rows = _records(board)
-    curves = tables.curves(cells, task)
-    fits = {s: scaling.fit_power_law(c) for s, c in curves.items()}
+    board_rows = _records(tables.leaderboard(cells, task, evidence))
+    curves = tables.curves(cells, task, evidence)
+    fits = {s: scaling.check_extrapolation(c, scaling.fit_power_law(c)) for s, c in curves.items()}
     smallest, largest = (sizes[0], sizes[-1]) if sizes else (None, None)
     val_large = tables.selection_scores(cells, task, largest) if sizes else {}
     best_solver = tables.pick_best(sorted(curves), val_large, tables.fit_times(cells, task, largest)) if sizes else None
-    highest = max((m for c in curves.values() for m in c.means), default=None)
-    target, target_rule = target_score(run_info, highest)
+    mine = tables.ok_cells(cells[cells["task"] == task])
+    highest_val = mine.groupby(["solver", "train_size"])["val_score"].mean().max() if len(mine) else None
+    target, target_rule = target_score(run_info, _num(highest_val))
 
     found: dict[str, Any] = {
         "task": task, "meta": _task_meta(run_info, task), "sizes": sizes, "families": families,
@@ -162,18 +187,31 @@ def analyse_task(cells, task: str, run_info: dict[str, Any]) -> dict[str, Any]:
         "problems": _records(tables.problem_cells(cells, task)),
         "seeds": int(cells[cells["task"] == task]["seed"].nunique()),
     }
-    found["best"] = _best(cells, task, best_solver, largest, families)
+    found["best"] = _best(evidence, cells, task, best_solver, largest, families)
     found["family_best"] = {f: b["solver"] for f, b in found["bests_large"].items()}
     found["scaling"] = _scaling_rows(curves, fits, target)
+
+    comparisons = _Comparisons(evidence, task)
+    others = [s for s in sorted(curves) if s != best_solver and largest in curves[s].sizes]
+    for other in others if best_solver else []:
+        comparisons.ask(best_solver, other, largest)
+    rivals = {s: {f: b for f, b in found["family_best"].items() if f != families.get(s)} for s in curves}
+    for s, by_family in rivals.items():
+        for b in by_family.values():
+            for n in sorted(set(curves[s].sizes) & set(curves[b].sizes)):
+                comparisons.ask(s, b, n)
+    comparisons.decide()
+    found["untested"] = sum(1 for c in comparisons.made.values() if c.get("verdict") == "untested")
+    found["tests"] = [{"solver": o, **comparisons.get(best_solver, o, largest)} for o in others] if best_solver else []
+    found["tied_with_best"] = [t["solver"] for t in found["tests"] if t["verdict"] in ("tied", "untested")]
+    found["solver_crossovers"] = {s: {f: _pair_crossover(curves, fits, comparisons, s, b) for f, b in by_family.items()}
+                                  for s, by_family in rivals.items()}
     found["crossovers"] = _family_crossovers(found)
-    found["solver_crossovers"] = {s: {f: scaling.crossover(curves[s], curves[b], fits[s], fits[b])
-                                      for f, b in found["family_best"].items() if f != families.get(s)}
-                                  for s in curves}
-    found["tests"] = _paired_tests(cells, task, best_solver, largest, sorted(curves))
     found["confusion"] = _confusion(cells, task, best_solver, largest)
     found["pareto"] = _pareto([r for r in board_rows if r["train_size"] == largest])
     found["warnings"] = _warnings(found)
-    found["headline"] = _headline(found)
+    found["limitations"] = sentences.limitations(found)
+    found["headline"] = sentences.headline(found)
     return found
 
 
@@ -188,79 +226,27 @@ def _task_meta(run_info: dict[str, Any], task: str) -> dict[str, Any]:
     return {}
 
 
-def _best(cells, task: str, solver: str | None, size: int | None, families) -> dict[str, Any] | None:
+def _best(evidence: Evidence, cells, task: str, solver: str | None, size: int | None, families) -> dict[str, Any] | None:
     """The chosen solver's validation score and test accuracy (mean, 95% interval) at ``size``."""
     if solver is None:
         return None
-    ci = stats.mean_interval(tables.seed_scores(cells, task, solver, size).values(), clip=(0.0, 1.0))
+    ci = evidence.interval(task, solver, size)
     return {"solver": solver, "family": families.get(solver), "size": size,
             "val": tables.selection_scores(cells, task, size).get(solver),
-            "test": ci["mean"], "low": ci["low"], "high": ci["high"], "seeds": ci["n"]}
+            "test": ci["mean"], "low": ci["low"], "high": ci["high"], "seeds": ci["seeds"]}
 
 
 def _family_crossovers(found) -> list[dict[str, Any]]:
-    """For each pair of families, where the best of one overtakes the best of the other."""
+    """For each pair of families, whether the best of one overtakes the best of the other."""
     best = found["family_best"]
     pairs = []
     present = sorted(best, key=lambda f: -FAMILY_ORDER[f])  # deep, shallow, rule
     for fa, fb in combinations(present, 2):
         a, b = best[fa], best[fb]
-        result = scaling.crossover(found["curves"][a], found["curves"][b], found["fits"][a], found["fits"][b])
+        result = found["solver_crossovers"][a][fb]
         pairs.append({"family_a": fa, "family_b": fb, "solver_a": a, "solver_b": b, **result,
-                      "sentence": _crossover_sentence(fa, a, fb, b, result)})
+                      "sentence": sentences.crossover_sentence(fa, a, fb, b, result)})
     return pairs
-
-
-# -- words --------------------------------------------------------------------------------------
-
-def _who(family: str, solver: str) -> str:
-    return f"{FAMILY_LABEL.get(family, family)} ({solver})"
-
-
-def _span(sizes: list[int]) -> str:
-    return f"n={sizes[0]:,}" if len(sizes) == 1 else f"n={sizes[0]:,}–{sizes[-1]:,}"
-
-
-def _crossover_sentence(fa: str, a: str, fb: str, b: str, r: dict[str, Any]) -> str:
-    if r["kind"] == "none":
-        return f"{_who(fa, a)} and {_who(fb, b)} were never measured at the same size."
-    if r["kind"] == "tied":
-        return f"{_who(fa, a)} and {_who(fb, b)} score the same at every measured size ({_span(r['sizes'])})."
-    lead, lead_s, trail, trail_s = (fa, a, fb, b) if r["kind"] in ("overtakes", "ahead") else (fb, b, fa, a)
-    lead_w, trail_w = _who(lead, lead_s), _who(trail, trail_s)
-    return _lead_sentence(lead_w, trail_w, FAMILY_LABEL.get(trail, trail), r) + _noise_words(r.get("separation"))
-
-
-def _lead_sentence(lead_w: str, trail_w: str, trail_family: str, r: dict[str, Any]) -> str:
-    lead_w = lead_w[0].upper() + lead_w[1:]
-    if r["source"] == "measured":
-        return (f"{lead_w} overtakes {trail_w} at about {scaling.fmt_n(r['n'])} training examples "
-                f"(between the measured sizes {r['low']:,} and {r['high']:,}).")
-    sentence = f"{lead_w} is ahead of {trail_w} at every measured size ({_span(r['sizes'])})"
-    ext = r.get("extrapolated")
-    if ext is None:
-        return sentence + "; no pair of reliable fitted curves to extrapolate."
-    if math.isinf(ext["n"]):
-        return sentence + (f", and the fitted curves do not cross within {scaling.SEARCH_LIMIT:,}x the data "
-                           f"(n={scaling.fmt_n(scaling.SEARCH_LIMIT * r['sizes'][-1])}).")
-    interval = _interval_words(ext["low"], ext["high"])
-    return sentence + (f"; the fitted curves say {trail_family} would overtake at about "
-                       f"{scaling.fmt_n(ext['n'])} examples ({interval}; an extrapolation).")
-
-
-def _noise_words(sep: dict[str, Any] | None) -> str:
-    """A warning when the final difference is within seed noise (the interval includes zero)."""
-    if not sep or sep["clear"] is not False:
-        return ""
-    return (f" But at n={sep['size']:,} the difference ({sep['diff']:+.3f}, 95% interval {sep['low']:+.3f} to "
-            f"{sep['high']:+.3f} over {sep['seeds']} seeds) is within seed noise: treat them as tied there.")
-
-
-def _interval_words(low, high) -> str:
-    if low is None:
-        return "no interval: a fit has no spare degrees of freedom"
-    high_w = f"beyond {scaling.SEARCH_LIMIT:,}x the data" if math.isinf(high) else scaling.fmt_n(high)
-    return f"95% interval {scaling.fmt_n(low)} to {high_w}"
 
 
 def _warnings(found) -> list[str]:
@@ -278,105 +264,67 @@ def _warnings(found) -> list[str]:
     return out
 
 
-def _best_sentence(found) -> str:
-    best = found["best"]
-    if best is None:
-        return "No solver finished with a validation score on this task."
-    ci = ""
-    if best["low"] is not None:
-        ci = f", 95% interval {best['low']:.3f}–{best['high']:.3f} over {best['seeds']} seeds"
-    elif best["seeds"]:
-        ci = ", one seed"
-    return (f"Best by validation score: {best['solver']} ({FAMILY_LABEL.get(best['family'], best['family'])}), "
-            f"validation {_fmt(best['val'])}, test accuracy {_fmt(best['test'])}{ci}, at n={best['size']:,} "
-            "training examples.")
-
-
-def _family_sentence(found) -> str:
-    def listing(bests):
-        return ", ".join(f"{FAMILY_LABEL[f]} {b['solver']} {_fmt(b['test'])}"
-                         for f, b in sorted(bests.items(), key=lambda kv: FAMILY_ORDER[kv[0]]))
-
-    if not found["sizes"]:
-        return ""
-    if len(found["sizes"]) == 1:
-        return (f"Only one training size was measured (n={found['largest']:,}): best of each family by validation "
-                f"score, with test accuracy: {listing(found['bests_large'])}.")
-    return (f"Best of each family (by validation score; test accuracy shown) at the smallest size, "
-            f"n={found['smallest']:,}: {listing(found['bests_small'])}; at the largest, n={found['largest']:,}: "
-            f"{listing(found['bests_large'])}.")
-
-
-def _extrapolation_sentence(found) -> str:
-    if len(found["sizes"]) < scaling.MIN_FIT_SIZES:
-        return (f"No extrapolation: learning curves need at least {scaling.MIN_FIT_SIZES} sizes "
-                f"(this run measured {len(found['sizes'])}).")
-    parts, unreliable = {h: [] for h in scaling.HORIZONS}, []
-    for _family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]]):
-        row = found["scaling"][solver]
-        if not row["reliable"]:
-            unreliable.append(f"{solver} ({row['reason']})")
-            continue
-        for h in scaling.HORIZONS:
-            parts[h].append(f"{solver} {_fmt(row['pred'][h])}")
-    bits = [f"{h}x the data (n={scaling.fmt_n(h * found['largest'])}): {', '.join(parts[h])}"
-            for h in scaling.HORIZONS if parts[h]]
-    text = ("Extrapolating the fitted power laws to " + "; to ".join(bits) + ".") if bits else ""
-    if unreliable:
-        text += (" " if text else "") + "No reliable fit for " + "; ".join(unreliable) + "."
-    return text
-
-
-def _target_sentence(found) -> str:
-    if found["target"] is None:
-        return ""
-    bits = []
-    for _family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]]):
-        need = found["scaling"][solver]["need"]
-        if need["source"] == "measured":
-            bits.append(f"{solver} about {scaling.fmt_n(need['n'])} (measured)")
-        elif need["source"] == "fitted":
-            bits.append(f"{solver} about {scaling.fmt_n(need['n'])} (extrapolated)")
-        elif need["source"] == "unreachable":
-            bits.append(f"{solver} out of reach ({need['note']})")
-        else:
-            bits.append(f"{solver} unknown")
-    rule = found["target_rule"]
-    return f"Examples needed for the {rule}: " + "; ".join(bits) + "." if bits else ""
-
-
-def _headline(found) -> list[str]:
-    lines = [_best_sentence(found), _family_sentence(found)]
-    if found["seeds"] == 1 and found["sizes"]:
-        lines.append("One seed per cell: no intervals, so differences of a few points may be noise.")
-    lines += [c["sentence"] for c in found["crossovers"]]
-    lines += [_extrapolation_sentence(found) if found["sizes"] else "", _target_sentence(found)]
-    return [line for line in lines if line]
-
-
 # -- the whole run ------------------------------------------------------------------------------
 
-def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any]) -> dict[str, Any]:
-    """Findings for every task (sorted by name) and, with several tasks, the ranks across them."""
+def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
+            predictions: dict[tuple, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Findings for every task (sorted by name) and, with several tasks, the ranks across them.
+
+    ``predictions`` are the store's per-cell arrays (``ResultsStore.predictions()``); without
+    them intervals come from each cell's accuracy and test size and nothing can be called ahead.
+    """
     if not rows:
         return {"tasks": [], "across": None}
     cells = tables.frame(rows)
-    tasks = [analyse_task(cells, t, run_info) for t in sorted(cells["task"].dropna().unique())]
+    pairs = {k: (v["test_true"], v["test_pred"]) for k, v in (predictions or {}).items() if "test_pred" in v}
+    evidence = Evidence(pairs, cells.to_dict("records"))
+    tasks = [analyse_task(cells, t, run_info, evidence) for t in sorted(cells["task"].dropna().unique())]
     across = None
     if len(tasks) >= 2:
-        scores = {t["task"]: {r["solver"]: r["accuracy"] for r in t["board"]
-                              if _num(r.get("accuracy")) is not None and r["train_size"] == t["largest"]}
-                  for t in tasks}
-        across = stats.friedman(scores)
+        across = ranks_across(
+            {t["task"]: {r["solver"]: r["accuracy"] for r in t["board"]
+                         if _num(r.get("accuracy")) is not None and r["train_size"] == t["largest"]} for t in tasks})
     return {"tasks": tasks, "across": across}
 
 
-def headline_lines(rows: list[dict[str, Any]], run_info: dict[str, Any]) -> list[str]:
+def ranks_across(scores: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Average ranks of the solvers common to every task, the Friedman test and the critical difference.
+
+    The CD diagram is drawn only when Friedman rejects (``rejects``); ``reason`` says why not.
+    """
+    from scipy.stats import rankdata
+
+    names = sorted(scores)
+    common = sorted(set.intersection(*(set(scores[t]) for t in names))) if names else []
+    out: dict[str, Any] = {"tasks": names, "solvers": common, "n_tasks": len(names), "n_solvers": len(common),
+                           "ranks": {}, "average": {}, "statistic": None, "p": None, "cd": None,
+                           "rejects": False, "reason": None}
+    if not common:
+        out["reason"] = "no solver finished on every task"
+        return out
+    for t in names:
+        ranked = rankdata([-scores[t][s] for s in common])
+        out["ranks"][t] = {s: float(r) for s, r in zip(common, ranked)}
+    out["average"] = {s: sum(out["ranks"][t][s] for t in names) / len(names) for s in common}
+    if len(common) < 3:
+        out["reason"] = f"{len(common)} solver{'s' if len(common) != 1 else ''} common to all tasks (the test needs 3)"
+        return out
+    result = stats.friedman_cd([[scores[t][s] for s in common] for t in names])
+    out.update(statistic=result["statistic"], p=result["p"], cd=result["cd"], rejects=result["rejects"])
+    if not result["rejects"]:
+        out["reason"] = (f"the Friedman test does not reject equal ranks (p = {result['p']:.3f}), so no pair of "
+                         "solvers can be told apart and no critical-difference diagram is drawn")
+    return out
+
+
+def headline_lines(rows: list[dict[str, Any]], run_info: dict[str, Any],
+                   predictions: dict[tuple, dict[str, Any]] | None = None) -> list[str]:
     """Headline sentences as plain text, each prefixed with its task (warnings first)."""
     lines = []
-    for t in analyse(rows, run_info)["tasks"]:
+    for t in analyse(rows, run_info, predictions)["tasks"]:
         lines += [f"{t['task']}: warning: {w}" for w in t["warnings"]]
         lines += [f"{t['task']}: {s}" for s in t["headline"]]
+        lines += [f"{t['task']}: note: {w}" for w in t["limitations"]]
     return lines
 
 
@@ -389,11 +337,15 @@ def summary_rows(findings: dict[str, Any]) -> list[dict[str, Any]]:
             row = {
                 "task": t["task"], "solver": solver, "family": t["families"].get(solver),
                 "n_sizes": len(curve.sizes), "n_min": min(curve.sizes), "n_max": max(curve.sizes),
-                "seeds": sc["seeds"], "score_at_n_max": curve.means[-1],
+                "seeds": sc["seeds"], "score_at_n_max": curve.means[-1], "score_low_at_n_max": curve.lows[-1],
+                "score_high_at_n_max": curve.highs[-1],
+                "vs_best_at_n_max": "best" if solver == (t["best"] or {}).get("solver") else _FLIP.get(next(
+                    (c["verdict"] for c in t["tests"] if c["solver"] == solver), None)),
                 "val_score_at_n_max": next((r["val_score"] for r in t["board"] if r["solver"] == solver
                                             and r["train_size"] == max(curve.sizes)), None),
                 "fit_a": sc["a"], "fit_b": sc["b"], "fit_c": sc["c"], "fit_reliable": sc["reliable"],
-                "fit_note": sc["reason"], "pred_score_10x": sc["pred"][10], "pred_score_100x": sc["pred"][100],
+                "fit_note": sc["reason"], "extrapolates": sc["extrapolates"], "extrapolation_note": sc["check"],
+                "pred_score_10x": sc["pred"][10], "pred_score_100x": sc["pred"][100],
                 "target_score": t["target"], "n_for_target": sc["need"]["n"],
                 "n_for_target_source": sc["need"]["source"], "auc_log_n": sc["auc"],
             }
@@ -401,6 +353,9 @@ def summary_rows(findings: dict[str, Any]) -> list[dict[str, Any]]:
                 row.update(_crossover_columns(family, result))
             out.append({k: _round(v) for k, v in row.items()})
     return out
+
+
+_FLIP = {"ahead": "behind", "behind": "ahead", "tied": "tied", "untested": "untested"}  # seen from the other side
 
 
 def _round(v):
@@ -411,7 +366,7 @@ def _round(v):
 def _crossover_columns(family: str, r: dict[str, Any]) -> dict[str, Any]:
     kind, n, low, high = r["kind"], r["n"], r["low"], r["high"]
     ext = r.get("extrapolated")
-    if r["source"] is None and ext is not None and not math.isinf(ext["n"]):
+    if r["source"] is None and ext is not None and not math.isinf(ext["n"]):  # still significant at the largest
         kind = "overtakes-fitted" if r["kind"] == "behind" else "overtaken-fitted"
         n, low, high = ext["n"], ext["low"], ext["high"]
     return {f"crossover_vs_{family}_kind": kind, f"crossover_vs_{family}_n": n,

@@ -4,7 +4,9 @@ Owns the model ``error(n) = a * n**(-b) + c`` (error = 1 - score) fitted with
 ``scipy.optimize.curve_fit`` under bounds ``a >= 0``, ``0 <= b <= 2``, ``0 <= c <= 1``; when
 a fit is trusted; what it predicts beyond the measured sizes; how many examples reach a target
 score; the area under a curve over log n; and where one curve overtakes another. Curves come in
-as plain numbers (sizes, per-seed points, per-size means); nothing here reads rows or draws.
+as plain numbers (sizes, per-seed points, per-size means with their intervals) and verdicts of
+paired tests; nothing here reads rows or draws. A fit predicts beyond the data only when
+:func:`check_extrapolation` allows it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any, Sequence
 #: A mean score falling by more than this between two sizes makes a curve non-monotone.
 MONOTONE_TOLERANCE = 0.02
 MIN_FIT_SIZES = 3
+#: Sizes a curve needs before its fit may predict beyond the data (and pass the held-out check).
+MIN_EXTRAPOLATION_SIZES = 5
 #: Below this exponent the fitted curve is taken as flat: error = c, the mean error.
 FLAT_EXPONENT = 0.02
 #: Extrapolation horizons, as multiples of the largest measured size.
@@ -60,6 +64,8 @@ class Fit:
     n_max: int | None = None
     cov: Any = None  # covariance of (a * n0**-b, b, c), the parameters as fitted, for intervals
     n0: float = 1.0  # sizes are divided by n0 inside the fit for conditioning
+    extrapolates: bool = False  # may predict beyond the measured sizes (see check_extrapolation)
+    check: str = ""  # why it may not, or what the held-out check found
 
     def error(self, n: float) -> float:
         return self.a * n ** (-self.b) + self.c
@@ -139,9 +145,46 @@ def fit_power_law(curve: Curve) -> Fit:
     return fit
 
 
+def check_extrapolation(curve: Curve, fit: Fit) -> Fit:
+    """Allow ``fit`` to predict beyond the data only when the data support it.
+
+    It needs a reliable fit over at least :data:`MIN_EXTRAPOLATION_SIZES` sizes, and a held-out
+    check: the same law fitted without the largest size must predict the score measured there
+    within that score's 95% interval (``curve.lows``/``curve.highs``). Sets ``fit.extrapolates``
+    and ``fit.check`` (the reason in words) and returns ``fit``.
+    """
+    if not fit.reliable:
+        fit.check = fit.reason or "no reliable fit"
+        return fit
+    if len(curve.sizes) < MIN_EXTRAPOLATION_SIZES:
+        fit.check = (f"{len(curve.sizes)} measured sizes: extrapolation needs at least "
+                     f"{MIN_EXTRAPOLATION_SIZES}")
+        return fit
+    low, high = (curve.lows[-1] if curve.lows else None), (curve.highs[-1] if curve.highs else None)
+    if low is None or high is None:
+        fit.check = "no interval at the largest size to check a held-out prediction against"
+        return fit
+    largest = curve.sizes[-1]
+    keep = curve.sizes[:-1]
+    held_out = Curve(sizes=keep, means=curve.means[:-1], by_seed={n: curve.by_seed.get(n, {}) for n in keep})
+    partial = fit_power_law(held_out)
+    predicted = partial.score(largest)
+    if not partial.reliable or predicted is None:
+        fit.check = f"the fit without n={largest:,} is not reliable ({partial.reason})"
+        return fit
+    if not low <= predicted <= high:
+        fit.check = (f"held-out check failed: fitted without n={largest:,} it predicts {predicted:.3f} there, "
+                     f"outside the measured interval {low:.3f}–{high:.3f}")
+        return fit
+    fit.extrapolates = True
+    fit.check = (f"held-out check passed: fitted without n={largest:,} it predicts {predicted:.3f}, "
+                 f"inside the measured {low:.3f}–{high:.3f}")
+    return fit
+
+
 def predictions(fit: Fit, horizons: Sequence[int] = HORIZONS) -> dict[int, float | None]:
-    """Predicted score at each multiple of the largest measured size (None without a reliable fit)."""
-    if not fit.reliable or fit.n_max is None:
+    """Predicted score at each multiple of the largest measured size (None unless the fit extrapolates)."""
+    if not fit.extrapolates or fit.n_max is None:
         return {h: None for h in horizons}
     return {h: fit.score(h * fit.n_max) for h in horizons}
 
@@ -167,8 +210,8 @@ def n_for_target(curve: Curve, fit: Fit, target: float) -> dict[str, Any]:
                 return {"n": float(n), "source": "measured", "note": f"reached at the smallest size (n={n:,})"}
             n_prev, m_prev = curve.sizes[i - 1], curve.means[i - 1]
             return {"n": _log_interp(n_prev, m_prev, n, m, target), "source": "measured", "note": ""}
-    if not fit.reliable:
-        return {"n": None, "source": "unknown", "note": fit.reason}
+    if not fit.extrapolates:
+        return {"n": None, "source": "unknown", "note": f"not reached at the measured sizes; no extrapolation: {fit.check}"}
     gap = (1.0 - target) - fit.c
     if fit.a <= 0 or fit.b <= 0:
         return {"n": None, "source": "unreachable", "note": f"the fitted curve is flat at {1 - fit.c:.3f}"}
@@ -196,53 +239,43 @@ def _sign(x: float, eps: float = 1e-9) -> int:
     return 0 if abs(x) <= eps else (1 if x > 0 else -1)
 
 
-def crossover(a: Curve, b: Curve, fit_a: Fit, fit_b: Fit) -> dict[str, Any]:
-    """Where curve ``a`` overtakes curve ``b`` (or is overtaken), seen from ``a``.
+def crossover(sizes: list[int], verdicts: list[str], diffs: list[float], fit_a: Fit, fit_b: Fit) -> dict[str, Any]:
+    """Whether ``a`` overtakes ``b``, decided by the paired test at each size both were measured at.
 
-    ``kind``: ``overtakes`` / ``overtaken`` (the last change of the leader, ``n`` interpolated
-    on log n between the two measured sizes ``low``/``high`` that bracket it, ``source``
-    ``measured``); ``ahead`` / ``behind`` at every measured size, in which case the fitted
-    curves are searched up to :data:`SEARCH_LIMIT` times the data for a crossing (``source``
-    ``fitted``, interval from a parametric bootstrap of both fits); ``tied``; or ``none``.
+    ``verdicts`` (``ahead``/``behind``/``tied``/``untested``, seen from ``a``, multiple-testing
+    corrected) and mean differences ``diffs`` are given per size in ``sizes`` (ascending).
+    ``kind``: ``overtakes`` when ``a`` is significantly behind at a smaller size and
+    significantly ahead at a larger one (``overtaken`` the other way round; the last such change
+    counts), with ``n`` interpolated on log n where the mean difference changes sign between the
+    two sizes ``low``/``high``; ``ahead``/``behind`` when it is significantly ahead (behind) at
+    some size and never the other way, in which case fits that may extrapolate are searched for
+    a crossing beyond the data (``extrapolated``); ``tied`` when no size shows a significant
+    difference; ``none`` when they share no measured size.
     """
-    sizes = sorted(set(a.sizes) & set(b.sizes))
-    diffs = [(n, a.mean_at(n) - b.mean_at(n)) for n in sizes]
-    signed = [(n, d) for n, d in diffs if _sign(d) != 0]
     out: dict[str, Any] = {"kind": "none" if not sizes else "tied", "source": None, "n": None, "low": None,
-                           "high": None, "sizes": sizes, "diff_last": diffs[-1][1] if diffs else None,
-                           "extrapolated": None}
-    if not signed:
+                           "high": None, "sizes": list(sizes), "extrapolated": None,
+                           "diff_last": diffs[-1] if diffs else None,
+                           "significant": [n for n, v in zip(sizes, verdicts) if v in ("ahead", "behind")]}
+    marked = [(i, v) for i, v in enumerate(verdicts) if v in ("ahead", "behind")]
+    if not marked:
         return out
-    last = None
-    for (n1, d1), (n2, d2) in zip(signed, signed[1:]):
-        if _sign(d1) != _sign(d2):
-            last = (n1, d1, n2, d2)
-    final = _sign(signed[-1][1])
-    out["separation"] = separation(a, b, signed[-1][0])
-    if last is not None:
-        n1, d1, n2, d2 = last
-        out.update(kind="overtakes" if final > 0 else "overtaken", source="measured",
-                   n=_log_interp(n1, d1, n2, d2, 0.0), low=n1, high=n2)
+    change = None
+    for (i1, v1), (i2, v2) in zip(marked, marked[1:]):
+        if v1 != v2:
+            change = (i1, i2, v2)
+    if change is not None:
+        i1, i2, after = change
+        cross = next(((sizes[k], diffs[k], sizes[k + 1], diffs[k + 1]) for k in range(i2 - 1, i1 - 1, -1)
+                      if _sign(diffs[k]) != _sign(diffs[k + 1])), None)
+        n = _log_interp(*cross, 0.0) if cross else math.sqrt(sizes[i1] * sizes[i2])
+        out.update(kind="overtakes" if after == "ahead" else "overtaken", source="measured", n=n,
+                   low=sizes[i1], high=sizes[i2])
         return out
-    out["kind"] = "ahead" if final > 0 else "behind"
-    if signed[-1][0] == sizes[-1]:
-        out["extrapolated"] = fitted_crossover(fit_a, fit_b, final)
+    final = marked[-1][1]
+    out["kind"] = final
+    if marked[-1][0] == len(sizes) - 1:  # still significant at the largest shared size
+        out["extrapolated"] = fitted_crossover(fit_a, fit_b, 1 if final == "ahead" else -1)
     return out
-
-
-def separation(a: Curve, b: Curve, size: int) -> dict[str, Any]:
-    """Paired difference ``a - b`` over the seeds both finished at ``size``, with its t-interval.
-
-    ``clear`` is True when the 95% interval excludes zero, False when it does not, None with
-    fewer than two paired seeds (no way to tell a real difference from seed noise).
-    """
-    from dlbench.analysis.stats import mean_interval
-
-    sa, sb = a.by_seed.get(size, {}), b.by_seed.get(size, {})
-    diffs = [sa[s] - sb[s] for s in sorted(set(sa) & set(sb))]
-    ci = mean_interval(diffs)
-    clear = None if ci["low"] is None else (ci["low"] > 0 or ci["high"] < 0)
-    return {"size": size, "diff": ci["mean"], "low": ci["low"], "high": ci["high"], "seeds": ci["n"], "clear": clear}
 
 
 def _fitted_diff_crossing(fa, fb, n_max: float, sign: int, limit: float) -> float | None:
@@ -262,12 +295,12 @@ def _fitted_diff_crossing(fa, fb, n_max: float, sign: int, limit: float) -> floa
 
 
 def fitted_crossover(fit_a: Fit, fit_b: Fit, sign: int) -> dict[str, Any] | None:
-    """Crossing of two reliable fits beyond the data, with a 95% parametric-bootstrap interval.
+    """Crossing of two fits beyond the data, with a 95% parametric-bootstrap interval.
 
-    Returns None without two reliable fits, or when the fits disagree with the measured leader
-    at the largest size. ``n`` is ``inf`` when they do not cross within :data:`SEARCH_LIMIT`x.
+    Returns None unless both fits may extrapolate, or when the fits disagree with the measured
+    leader at the largest size. ``n`` is ``inf`` when they do not cross within :data:`SEARCH_LIMIT`x.
     """
-    if not (fit_a.reliable and fit_b.reliable):
+    if not (fit_a.extrapolates and fit_b.extrapolates):
         return None
     n_max = float(max(fit_a.n_max, fit_b.n_max))
     params = [(f.a, f.b, f.c) for f in (fit_a, fit_b)]

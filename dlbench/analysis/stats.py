@@ -1,160 +1,336 @@
-"""Statistics over stored scores: intervals over seeds, paired tests, ranks across tasks.
+"""Statistics over per-example test predictions: intervals and paired tests over correctness.
 
-Owns the numbers behind every "±" and p-value in the report: the 95% t-interval of a mean over
-seeds, the paired comparison of two solvers over seeds (Wilcoxon signed-rank when there are
-enough pairs, a plain description when there are not), Holm's correction, and the Friedman test
-with the Nemenyi critical difference across tasks. It knows nothing about solvers, figures or HTML.
+Owns the numbers a report may claim from per-example correctness arrays (``True`` where a
+solver's prediction on a test example was right): the interval of an accuracy (Wilson for one
+seed, a two-stage bootstrap over seeds and examples for several), the paired comparison of two
+solvers on the same test examples (paired bootstrap interval of the accuracy difference,
+McNemar's exact test or a sign-flip permutation test), Holm's correction across comparisons,
+the verdict a corrected p-value supports, and the Friedman / Iman-Davenport test with the
+Nemenyi critical difference across datasets.
 
-Why these tests: the stored rows hold one score per (task, solver, size, seed), not predictions
-per test example, so McNemar's test or a bootstrap over test examples cannot be computed. The
-paired unit is the seed: the same seed gives two solvers the same training subset and the same
-test set. With fewer than :data:`MIN_WILCOXON_PAIRS` seeds the exact two-sided Wilcoxon test
-cannot reach p < 0.05 (its smallest p-value with 5 pairs is 2/32 = 0.0625), so the report
-states "too few seeds" and shows the paired differences instead of a p-value that cannot say
-anything.
+It does not read stores or result rows, build tables or draw figures; callers pass arrays in
+and get plain dicts and floats out. Arrays are ``(n_examples,)`` for one seed or
+``(n_seeds, n_examples)`` for several seeds evaluated on the same test examples. Every random
+procedure takes an explicit integer ``seed`` and is deterministic for it.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Mapping
+from functools import lru_cache
+from typing import Any, Mapping, Sequence
 
-#: Paired seeds needed before a Wilcoxon signed-rank p-value is shown (2 / 2**6 < 0.05).
-MIN_WILCOXON_PAIRS = 6
+import numpy as np
+from scipy import stats
+
 LEVEL = 0.95
+ALPHA = 0.05
+
+#: Largest number of nonzero paired differences for which all sign flips are enumerated.
+EXACT_SIGN_FLIP_MAX = 16
+#: Bootstrap count matrices are built in blocks of about this many cells to bound memory.
+_BLOCK_CELLS = 4_000_000
+#: Tolerance when comparing permutation statistics (differences are multiples of 1/n_seeds).
+_TOL = 1e-9
 
 
-def _finite(values: Iterable[Any]) -> list[float]:
-    out = []
-    for v in values:
-        try:
-            f = float(v)
-        except (TypeError, ValueError):
-            continue
-        if math.isfinite(f):
-            out.append(f)
+# --------------------------------------------------------------------------- helpers
+
+
+def _as_correct(correct: Any, name: str = "correct") -> np.ndarray:
+    """Validate a correctness array and return it as float of shape (n_seeds, n_examples)."""
+    arr = np.asarray(correct)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 1-D (n_examples,) or 2-D (n_seeds, n_examples), "
+                         f"got shape {np.shape(correct)}")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"{name} needs at least one seed and one example, got shape {arr.shape}")
+    if arr.dtype != bool:
+        if not np.issubdtype(arr.dtype, np.number) or not np.isin(arr, (0, 1)).all():
+            raise ValueError(f"{name} must hold booleans or 0/1 values")
+    return arr.astype(float)
+
+
+def _z(level: float) -> float:
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    return float(stats.norm.ppf(0.5 + level / 2.0))
+
+
+def _percentiles(values: np.ndarray, level: float) -> tuple[float, float]:
+    lo, hi = np.quantile(values, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
+    return float(lo), float(hi)
+
+
+def _count_blocks(rng: np.random.Generator, n: int, draws: int):
+    """Yield (B, n) matrices of how often each of ``n`` items is drawn in B resamples of size n."""
+    block = max(1, min(draws, _BLOCK_CELLS // max(n, 1)))
+    done = 0
+    while done < draws:
+        b = min(block, draws - done)
+        idx = rng.integers(0, n, size=(b, n))
+        idx += (np.arange(b) * n)[:, None]
+        yield np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(float)
+        done += b
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def wilson_interval(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion ``k / n``.
+
+    Returns ``(low, high)`` within [0, 1]; ``low`` is exactly 0 when ``k == 0`` and ``high``
+    exactly 1 when ``k == n``. For 0 < k < n the interval has positive width and contains k/n.
+    """
+    k, n = int(k), int(n)
+    if n <= 0 or not 0 <= k <= n:
+        raise ValueError(f"need n > 0 and 0 <= k <= n, got k={k}, n={n}")
+    z = _z(level)
+    p = k / n
+    denom = 1.0 + z * z / n
+    centre = (p + z * z / (2.0 * n)) / denom
+    half = z / denom * math.sqrt(p * (1.0 - p) / n + z * z / (4.0 * n * n))
+    low = 0.0 if k == 0 else max(0.0, min(p, centre - half))
+    high = 1.0 if k == n else min(1.0, max(p, centre + half))
+    return low, high
+
+
+def accuracy_interval(correct: Any, level: float = LEVEL, seed: int = 0,
+                      draws: int = 2000) -> dict[str, Any]:
+    """Interval of the accuracy behind a correctness array.
+
+    Parameters
+    ----------
+    correct : array of bool or 0/1, shape (n_examples,) or (n_seeds, n_examples)
+        Per-example correctness; rows are seeds evaluated on the same test examples.
+    level : float
+        Confidence level.
+    seed : int
+        Seed of the bootstrap (unused with one seed).
+    draws : int
+        Bootstrap draws.
+
+    Returns
+    -------
+    dict
+        ``mean`` (pooled accuracy), ``low``, ``high``, ``method`` (``"wilson"`` for one seed,
+        ``"bootstrap-seeds-examples"`` for several), ``n_examples``, ``n_seeds``.
+
+    Notes
+    -----
+    With several seeds the bootstrap is two-stage: each draw resamples seeds with replacement
+    and examples with replacement, the one example draw applied to every drawn seed (they share
+    the test set), and takes the mean accuracy. The percentile interval is widened to contain
+    the estimate; if it collapses while 0 < mean < 1, the Wilson interval on the pooled counts
+    is returned instead. Resampling both seeds and examples counts per-seed noise twice, so the
+    interval is conservative when seeds barely differ; with few seeds (e.g. 3) and a seed spread
+    larger than the example-sampling error it under-covers, as any resample of 3 values must.
+    """
+    x = _as_correct(correct)
+    n_seeds, n = x.shape
+    total = int(round(x.sum()))
+    mean = float(x.mean())
+    out = {"mean": mean, "n_examples": n, "n_seeds": n_seeds}
+    if n_seeds == 1:
+        low, high = wilson_interval(total, n, level)
+        return {**out, "low": low, "high": high, "method": "wilson"}
+    _z(level)
+    draws = int(draws)
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    rng = np.random.default_rng(seed)
+    # Seed multiplicities per draw, shape (draws, n_seeds).
+    seed_idx = rng.integers(0, n_seeds, size=(draws, n_seeds))
+    seed_w = np.bincount((seed_idx + (np.arange(draws) * n_seeds)[:, None]).ravel(),
+                         minlength=draws * n_seeds).reshape(draws, n_seeds)
+    boot = np.empty(draws)
+    start = 0
+    for counts in _count_blocks(rng, n, draws):
+        stop = start + counts.shape[0]
+        per_seed = counts @ x.T  # correct answers of each seed on this draw's examples
+        boot[start:stop] = (per_seed * seed_w[start:stop]).sum(axis=1)
+        start = stop
+    boot /= n_seeds * n
+    low, high = _percentiles(boot, level)
+    low, high = min(low, mean), max(high, mean)
+    method = "bootstrap-seeds-examples"
+    if high - low <= 0.0 and 0.0 < mean < 1.0:
+        low, high = wilson_interval(total, n_seeds * n, level)
+    return {**out, "low": low, "high": high, "method": method}
+
+
+# --------------------------------------------------------------------------- paired comparison
+
+
+def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, draws: int) -> float:
+    """Two-sided sign-flip permutation p-value of ``sum(d)`` over the nonzero ``d``."""
+    m = d.size
+    if m == 0:
+        return 1.0
+    observed = abs(float(d.sum()))
+    scale = _TOL * max(1.0, float(np.abs(d).sum()))
+    if m <= EXACT_SIGN_FLIP_MAX:
+        bits = (np.arange(2 ** m)[:, None] >> np.arange(m)) & 1
+        totals = (1.0 - 2.0 * bits) @ d
+        return float(np.mean(np.abs(totals) >= observed - scale))
+    hits = 0
+    block = max(1, _BLOCK_CELLS // m)
+    done = 0
+    while done < draws:
+        b = min(block, draws - done)
+        signs = 2.0 * rng.integers(0, 2, size=(b, m)) - 1.0
+        hits += int(np.count_nonzero(np.abs(signs @ d) >= observed - scale))
+        done += b
+    return (1.0 + hits) / (1.0 + draws)
+
+
+def paired_comparison(correct_a: Any, correct_b: Any, seed: int = 0, draws: int = 2000,
+                      level: float = LEVEL) -> dict[str, Any]:
+    """Compare solver A against solver B on the same test examples.
+
+    Parameters
+    ----------
+    correct_a, correct_b : array of bool or 0/1, same shape (n_examples,) or (n_seeds, n_examples)
+        Per-example correctness of A and B; row ``s`` of both comes from the same seed.
+    seed : int
+        Seed of the paired bootstrap and of the Monte Carlo sign flips.
+    draws : int
+        Bootstrap draws, and random sign flips when the permutation test is not exact.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    dict
+        ``diff`` (mean of the per-example differences ``d_i``), ``low``/``high`` (paired
+        percentile bootstrap over examples, containing ``diff``), ``p`` (two-sided), ``test``,
+        ``n_examples``, ``n_seeds``, ``discordant`` (#``d_i != 0``), ``a_better`` (#``d_i > 0``),
+        ``b_better`` (#``d_i < 0``).
+
+    Notes
+    -----
+    The unit is the test example: ``d_i`` is A's accuracy on example ``i`` averaged over seeds
+    minus B's, so seeds repeating the same disagreements do not multiply the evidence. One seed
+    uses McNemar's exact test; several seeds a sign-flip permutation test on the nonzero ``d_i``
+    (exact up to :data:`EXACT_SIGN_FLIP_MAX` of them, else ``draws`` seeded random flips with
+    p = (1 + hits) / (1 + draws)).
+    """
+    a = _as_correct(correct_a, "correct_a")
+    b = _as_correct(correct_b, "correct_b")
+    if a.shape != b.shape:
+        raise ValueError(f"correct_a and correct_b must have the same shape, "
+                         f"got {np.shape(correct_a)} and {np.shape(correct_b)}")
+    _z(level)
+    draws = int(draws)
+    if draws < 1:
+        raise ValueError(f"draws must be >= 1, got {draws}")
+    n_seeds, n = a.shape
+    d = a.mean(axis=0) - b.mean(axis=0)
+    # Snap to the 1/n_seeds grid so float noise cannot create spurious nonzero differences.
+    d = np.round(d * n_seeds) / n_seeds
+    diff = float(d.mean())
+    nonzero = d[d != 0]
+    a_better = int(np.count_nonzero(d > 0))
+    b_better = int(np.count_nonzero(d < 0))
+
+    rng = np.random.default_rng(seed)
+    if nonzero.size == 0:
+        low = high = diff
+    else:
+        boot = np.concatenate([counts @ d for counts in _count_blocks(rng, n, draws)]) / n
+        low, high = _percentiles(boot, level)
+        low, high = min(low, diff), max(high, diff)
+
+    if n_seeds == 1:
+        test = "McNemar exact"
+        p = 1.0 if a_better + b_better == 0 else float(
+            stats.binomtest(min(a_better, b_better), a_better + b_better, 0.5).pvalue)
+    else:
+        test = "sign-flip permutation"
+        p = _sign_flip_p(nonzero, rng, draws)
+    return {"diff": diff, "low": float(low), "high": float(high), "p": min(1.0, p), "test": test,
+            "n_examples": n, "n_seeds": n_seeds, "discordant": int(nonzero.size),
+            "a_better": a_better, "b_better": b_better}
+
+
+# --------------------------------------------------------------------------- multiplicity, verdict
+
+
+def holm(pvalues: Sequence[float | None]) -> list[float | None]:
+    """Holm-Bonferroni adjusted p-values; ``None`` entries stay ``None`` and are not counted."""
+    present = [(i, float(p)) for i, p in enumerate(pvalues) if p is not None]
+    out: list[float | None] = [None] * len(pvalues)
+    m = len(present)
+    running = 0.0
+    for rank, (i, p) in enumerate(sorted(present, key=lambda item: item[1])):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[i] = running
     return out
 
 
-def mean_interval(values: Iterable[Any], level: float = LEVEL,
-                  clip: tuple[float, float] | None = None) -> dict[str, Any]:
-    """Mean and two-sided t-interval over seeds; ``low``/``high`` are None with one value.
+def verdict(comparison: Mapping[str, Any], p_adjusted: float | None, alpha: float = ALPHA) -> str:
+    """``"ahead"``/``"behind"`` when A differs from B at corrected level ``alpha``, else ``"tied"``."""
+    if p_adjusted is None or not p_adjusted < alpha:
+        return "tied"
+    diff = comparison["diff"]
+    if diff > 0:
+        return "ahead"
+    if diff < 0:
+        return "behind"
+    return "tied"
 
-    ``clip`` bounds the interval to a score's range, e.g. ``(0, 1)`` for accuracy.
 
-    >>> r = mean_interval([0.8, 0.82, 0.84]); round(r["mean"], 2), r["n"]
-    (0.82, 3)
+# --------------------------------------------------------------------------- ranks across datasets
+
+
+@lru_cache(maxsize=64)
+def _nemenyi_q(k: int, alpha: float) -> float:
+    return float(stats.studentized_range.ppf(1.0 - alpha, k, np.inf) / math.sqrt(2.0))
+
+
+def friedman_cd(scores: Any, alpha: float = ALPHA) -> dict[str, Any]:
+    """Friedman test, Iman-Davenport correction and Nemenyi critical difference.
+
+    Parameters
+    ----------
+    scores : array, shape (n_datasets, k_methods)
+        One score per dataset and method; higher is better.
+    alpha : float
+        Significance level of the test and of the critical difference.
+
+    Returns
+    -------
+    dict
+        ``ranks`` (average rank per method, 1 = best, ties share the mean rank), ``statistic``
+        and ``p`` (Friedman chi-square), ``iman_davenport`` and ``p_iman_davenport``, ``cd``
+        (``q_alpha * sqrt(k(k+1)/(6N))``, Demsar 2006), ``rejects`` (``p < alpha``), ``k``, ``n``.
     """
-    xs = _finite(values)
-    n = len(xs)
-    if n == 0:
-        return {"mean": None, "low": None, "high": None, "n": 0, "std": None}
-    mean = sum(xs) / n
-    if n == 1:
-        return {"mean": mean, "low": None, "high": None, "n": 1, "std": None}
-    from scipy import stats
-
-    std = math.sqrt(sum((x - mean) ** 2 for x in xs) / (n - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n)
-    low, high = mean - half, mean + half
-    if clip is not None:
-        low, high = max(low, clip[0]), min(high, clip[1])
-    return {"mean": mean, "low": low, "high": high, "n": n, "std": std}
-
-
-def paired_comparison(best: Mapping[int, float], other: Mapping[int, float]) -> dict[str, Any]:
-    """Compare two solvers on the seeds both finished: ``best - other`` per seed.
-
-    Returns the number of pairs, the mean difference with its t-interval, wins/ties/losses of
-    ``best``, and a two-sided exact Wilcoxon signed-rank p-value when there are at least
-    :data:`MIN_WILCOXON_PAIRS` pairs (``test`` says which, ``p`` is None otherwise).
-    """
-    seeds = sorted(set(best) & set(other))
-    diffs = [best[s] - other[s] for s in seeds
-             if _finite([best[s]]) and _finite([other[s]])]
-    interval = mean_interval(diffs)
-    result = {
-        "pairs": len(diffs),
-        "mean_diff": interval["mean"], "low": interval["low"], "high": interval["high"],
-        "wins": sum(d > 0 for d in diffs), "ties": sum(d == 0 for d in diffs),
-        "losses": sum(d < 0 for d in diffs),
-        "test": None, "p": None,
-    }
-    if len(diffs) < MIN_WILCOXON_PAIRS:
-        result["test"] = f"too few seeds ({len(diffs)} < {MIN_WILCOXON_PAIRS})"
-        return result
-    result["test"] = "Wilcoxon signed-rank"
-    if all(d == 0 for d in diffs):
-        result["p"] = 1.0
-        return result
-    from scipy import stats
-
-    result["p"] = float(stats.wilcoxon(diffs, zero_method="wilcox", alternative="two-sided").pvalue)
-    return result
-
-
-def holm(pvalues: list[float | None]) -> list[float | None]:
-    """Holm-Bonferroni adjusted p-values (None entries stay None and are not counted)."""
-    indexed = sorted((p, i) for i, p in enumerate(pvalues) if p is not None)
-    m = len(indexed)
-    adjusted: list[float | None] = [None] * len(pvalues)
-    running = 0.0
-    for rank, (p, i) in enumerate(indexed):
-        running = max(running, min(1.0, (m - rank) * p))
-        adjusted[i] = running
-    return adjusted
-
-
-def average_ranks(scores: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
-    """Rank solvers within each task (1 = highest score, ties share the mean rank).
-
-    ``scores`` maps task -> solver -> score. Only solvers with a score on every task take part.
-    Returns the solvers, the tasks, the rank table and the average rank per solver.
-    """
-    tasks = sorted(scores)
-    if not tasks:
-        return {"solvers": [], "tasks": [], "ranks": {}, "average": {}}
-    common = sorted(set.intersection(*(set(k for k, v in scores[t].items() if _finite([v])) for t in tasks)))
-    ranks: dict[str, dict[str, float]] = {}
-    for t in tasks:
-        ordered = sorted(common, key=lambda s: -scores[t][s])
-        table: dict[str, float] = {}
-        i = 0
-        while i < len(ordered):
-            j = i
-            while j + 1 < len(ordered) and scores[t][ordered[j + 1]] == scores[t][ordered[i]]:
-                j += 1
-            for s in ordered[i:j + 1]:
-                table[s] = (i + j) / 2 + 1
-            i = j + 1
-        ranks[t] = table
-    average = {s: sum(ranks[t][s] for t in tasks) / len(tasks) for s in common}
-    return {"solvers": common, "tasks": tasks, "ranks": ranks, "average": average}
-
-
-def friedman(scores: Mapping[str, Mapping[str, float]], alpha: float = 0.05) -> dict[str, Any]:
-    """Friedman test over tasks and the Nemenyi critical difference of average ranks.
-
-    Needs at least 3 solvers common to all tasks and at least 2 tasks; otherwise ``p`` is None
-    and ``reason`` says why.
-    """
-    ranked = average_ranks(scores)
-    k, n = len(ranked["solvers"]), len(ranked["tasks"])
-    ranked.update(statistic=None, p=None, cd=None, reason=None, n_tasks=n, n_solvers=k)
-    if n < 2:
-        ranked["reason"] = "one task only"
-        return ranked
-    if k < 3:
-        ranked["reason"] = f"{k} solver{'s' if k != 1 else ''} common to all tasks (the test needs 3)"
-        return ranked
-    from scipy import stats
-
-    samples = [[scores[t][s] for t in ranked["tasks"]] for s in ranked["solvers"]]
-    if all(len(set(scores[t][s] for s in ranked["solvers"])) == 1 for t in ranked["tasks"]):
-        ranked.update(statistic=0.0, p=1.0)
+    x = np.asarray(scores, dtype=float)
+    if x.ndim != 2:
+        raise ValueError(f"scores must be 2-D (n_datasets, k_methods), got shape {x.shape}")
+    n, k = x.shape
+    if k < 3 or n < 2:
+        raise ValueError(f"Friedman test needs k >= 3 methods and N >= 2 datasets, got k={k}, N={n}")
+    if not np.isfinite(x).all():
+        raise ValueError("scores must be finite")
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    ranks = stats.rankdata(-x, axis=1).mean(axis=0)
+    if np.all(x == x[:, :1]):
+        chi2, p = 0.0, 1.0
     else:
-        result = stats.friedmanchisquare(*samples)
-        ranked.update(statistic=float(result.statistic), p=float(result.pvalue))
-    q = float(stats.studentized_range.ppf(1 - alpha, k, math.inf)) / math.sqrt(2)
-    ranked["cd"] = q * math.sqrt(k * (k + 1) / (6 * n))
-    return ranked
+        res = stats.friedmanchisquare(*x.T)
+        chi2, p = float(res.statistic), float(res.pvalue)
+    denom = n * (k - 1) - chi2
+    if denom <= 0:  # every dataset ranks the methods identically, without ties
+        f_id, p_id = math.inf, 0.0
+    else:
+        f_id = (n - 1) * chi2 / denom
+        p_id = float(stats.f.sf(f_id, k - 1, (k - 1) * (n - 1)))
+    cd = _nemenyi_q(k, float(alpha)) * math.sqrt(k * (k + 1) / (6.0 * n))
+    return {"ranks": [float(r) for r in ranks], "statistic": chi2, "p": p,
+            "iman_davenport": float(f_id), "p_iman_davenport": p_id, "cd": float(cd),
+            "rejects": bool(p < alpha), "k": k, "n": n}

@@ -36,17 +36,19 @@ def ok_cells(cells):
     return cells[(cells["status"] == "ok") & cells["accuracy"].notna()]
 
 
-def leaderboard(cells, task: str):
+def leaderboard(cells, task: str, evidence=None):
     """One row per solver at the task's largest training size, ranked by validation score.
 
-    The ranking uses the validation score measured inside the training data, never the test
-    score: the maximum of many test scores is an optimistic estimate. Ties are broken by the
-    shorter fit time, then by name. ``accuracy_low``/``accuracy_high`` bound the mean test
-    accuracy with a 95% t-interval over seeds (empty with one seed).
+    The ranking uses the cross-fitted validation score measured inside the training data, never
+    the test score: the maximum of many test scores is an optimistic estimate. Ties are broken
+    by the shorter fit time, then by name. ``accuracy_low``/``accuracy_high`` bound the mean test
+    accuracy with a 95% interval over test examples (and seeds, when there are several), from
+    ``evidence`` (an :class:`~dlbench.analysis.evidence.Evidence`).
     """
-    from dlbench.analysis.stats import mean_interval
+    from dlbench.analysis.evidence import Evidence
 
     cells = frame(cells)
+    evidence = evidence or Evidence(rows=cells.to_dict("records"))
     cells = cells[cells["task"] == task]
     largest = cells[cells["train_size"] == cells["train_size"].max()]
     board = largest.groupby(["solver", "family"], as_index=False).agg(
@@ -67,9 +69,10 @@ def leaderboard(cells, task: str):
         flops=("flops", "mean"),
         status=("status", lambda s: ", ".join(sorted(set(map(str, s))))),
     )
-    intervals = {solver: mean_interval(group["accuracy"], clip=(0.0, 1.0))
-                 for solver, group in largest[largest["status"] == "ok"].groupby("solver")}
-    board["ok_seeds"] = [intervals.get(s, {}).get("n", 0) for s in board["solver"]]
+    size = int(largest["train_size"].max()) if len(largest) else 0
+    intervals = {solver: evidence.interval(task, solver, size)
+                 for solver in largest[largest["status"] == "ok"]["solver"].unique()}
+    board["ok_seeds"] = [intervals.get(s, {}).get("seeds", 0) for s in board["solver"]]
     board["accuracy_low"] = [intervals.get(s, {}).get("low") for s in board["solver"]]
     board["accuracy_high"] = [intervals.get(s, {}).get("high") for s in board["solver"]]
     board["tuning_gain"] = board["accuracy"] - board["default_accuracy"]
@@ -89,20 +92,21 @@ def solver_families(cells, task: str) -> dict[str, str]:
     return {str(s): str(f) for s, f in sorted(set(zip(mine["solver"], mine["family"])))}
 
 
-def curves(cells, task: str) -> dict[str, Any]:
-    """Learning curve of every solver of a task: per-size mean and 95% band over seeds."""
+def curves(cells, task: str, evidence=None) -> dict[str, Any]:
+    """Learning curve of every solver of a task: per-size mean and its 95% band (from ``evidence``)."""
+    from dlbench.analysis.evidence import Evidence
     from dlbench.analysis.scaling import Curve
-    from dlbench.analysis.stats import mean_interval
 
+    evidence = evidence or Evidence(rows=cells.to_dict("records"))
     mine = ok_cells(cells[cells["task"] == task])
     out = {}
     for solver in sorted(mine["solver"].unique()):
         rows = mine[mine["solver"] == solver].sort_values(["train_size", "seed"])
         curve = Curve(sizes=[], means=[])
         for size, group in rows.groupby("train_size", sort=True):
-            ci = mean_interval(group["accuracy"], clip=(0.0, 1.0))
+            ci = evidence.interval(task, solver, int(size))
             curve.sizes.append(int(size))
-            curve.means.append(ci["mean"])
+            curve.means.append(float(group["accuracy"].mean()))
             curve.lows.append(ci["low"])
             curve.highs.append(ci["high"])
             curve.by_seed[int(size)] = {int(s): float(a) for s, a in zip(group["seed"], group["accuracy"])}

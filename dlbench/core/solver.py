@@ -87,6 +87,17 @@ class Solver:
         return {}
 
     @classmethod
+    def refit_params(cls, params: dict[str, Any], epochs: int | None) -> dict[str, Any]:
+        """The parameters of the final fit on all n examples of a cell.
+
+        ``params`` is the chosen configuration; ``epochs`` is how many epochs its validation run
+        needed (``best_epoch_`` after ``fit``, for solvers that stop early), else ``None``. A solver
+        that holds data out of ``fit`` for early stopping returns parameters that use all of it
+        instead. Default: the configuration unchanged.
+        """
+        return dict(params)
+
+    @classmethod
     def search_space(cls, hp, modality: str) -> None:
         """Declare the tunable hyperparameters on ``hp`` (a ``keras_tuner.HyperParameters``).
 

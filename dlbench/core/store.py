@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from dlbench.core import schema
+from dlbench.core.errors import UsageError
 
 KEY = schema.KEY
 
@@ -23,31 +24,63 @@ class ResultsStore:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path)
-        self._db.row_factory = sqlite3.Row
+        try:
+            self._db = sqlite3.connect(self.path)
+            self._db.row_factory = sqlite3.Row
+            self._create()
+        except sqlite3.DatabaseError as exc:
+            raise UsageError(f"{self.path} is not a dlbench results database ({exc}); give the results.db of a "
+                             "run folder, or start a new run") from None
+
+    def _create(self) -> None:
         cells = ", ".join(f"{c.name} {c.sql}" for c in schema.CELL)
         trials = ", ".join(f"{c.name} {c.sql}" for c in schema.TRIAL)
         with self._db:
             self._db.execute(f"CREATE TABLE IF NOT EXISTS cells ({cells}, PRIMARY KEY ({', '.join(KEY)}))")
             self._db.execute(f"CREATE TABLE IF NOT EXISTS trials ({trials})")
+            for table, columns in (("cells", schema.CELL), ("trials", schema.TRIAL)):  # a store from an older version
+                have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                for c in columns:
+                    if c.name not in have:
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {c.name} {c.sql}")
+            self._db.execute(f"CREATE TABLE IF NOT EXISTS predictions ({', '.join(f'{k} {t}' for k, t in _KEY_TYPES)}, "
+                             f"arrays BLOB, PRIMARY KEY ({', '.join(KEY)}))")
 
-    def add(self, row: dict[str, Any], trials: Iterable[dict[str, Any]] = ()) -> None:
-        """Store a finished cell and its trials atomically (replacing an earlier attempt)."""
-        key = [row.get(k) for k in KEY]
+    def add(self, row: dict[str, Any], trials: Iterable[dict[str, Any]] = (),
+            predictions: dict[str, Any] | None = None) -> None:
+        """Store a finished cell, its trials and its predictions atomically (replacing an earlier attempt)."""
+        key = [_sql_value(row.get(k)) for k in KEY]
+        where = " AND ".join(f"{k} = ?" for k in KEY)
         with self._db:
-            self._db.execute(f"DELETE FROM trials WHERE {' AND '.join(f'{k} = ?' for k in KEY)}", key)
+            self._db.execute(f"DELETE FROM trials WHERE {where}", key)
+            self._db.execute(f"DELETE FROM predictions WHERE {where}", key)
             _insert(self._db, "cells", schema.names(schema.CELL), [row], replace=True)
             _insert(self._db, "trials", schema.names(schema.TRIAL), trials)
+            if predictions:
+                self._db.execute(f"INSERT INTO predictions VALUES ({', '.join('?' * (len(KEY) + 1))})",
+                                 [*key, _pack(predictions)])
 
     def rows(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._db.execute("SELECT * FROM cells ORDER BY rowid")]
+        """Every cell, sorted by its key (not by when it finished), so equal runs give equal files."""
+        return [dict(r) for r in self._db.execute(f"SELECT * FROM cells ORDER BY {', '.join(KEY)}")]
 
     def trials(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._db.execute("SELECT * FROM trials ORDER BY rowid")]
+        """Every trial, sorted by its cell's key, then in the order the cell ran them."""
+        return [dict(r) for r in self._db.execute(f"SELECT * FROM trials ORDER BY {', '.join(KEY)}, rowid")]
+
+    def predictions(self) -> dict[tuple, dict[str, Any]]:
+        """Cell key -> its stored arrays (``test_true``, ``test_pred``, ``test_proba``, ``val_true``, ``val_pred``)."""
+        out = {}
+        for r in self._db.execute(f"SELECT {', '.join(KEY)}, arrays FROM predictions"):
+            out[tuple(r)[:-1]] = _unpack(r["arrays"])
+        return out
 
     def finished_keys(self) -> set[tuple]:
-        """Cells that need no rerun on resume: finished, failed or timed out (not skipped)."""
-        query = f"SELECT {', '.join(KEY)} FROM cells WHERE status IN ('ok', 'failed', 'timeout')"
+        """Cells that need no rerun on resume: finished or failed (not timed out, not skipped).
+
+        A cell cut by a timeout or by the run's budget is run again, under the new limits.
+        """
+        query = f"SELECT {', '.join(KEY)} FROM cells WHERE status IN ('ok', 'failed')"
         return {tuple(r) for r in self._db.execute(query)}
 
     def close(self) -> None:
@@ -58,6 +91,31 @@ class ResultsStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_KEY_TYPES = [(c.name, c.sql) for c in schema.CELL if c.role == "key"]
+
+
+def _pack(arrays: dict[str, Any]) -> bytes:
+    """Arrays as one compressed ``.npz`` blob (probabilities as float16: 3 digits are plenty)."""
+    import io
+
+    import numpy as np
+
+    data = {k: (np.asarray(v, dtype=np.float16) if k.endswith("proba") else np.asarray(v))
+            for k, v in arrays.items() if v is not None}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **data)
+    return buffer.getvalue()
+
+
+def _unpack(blob: bytes) -> dict[str, Any]:
+    import io
+
+    import numpy as np
+
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
 
 
 def _insert(db, table: str, names: list[str], rows: Iterable[dict[str, Any]], replace: bool = False) -> None:
@@ -76,15 +134,56 @@ def _sql_value(value):
     return value
 
 
-def write_csv(rows: Iterable[dict[str, Any]], path: str | Path, columns: list[str] = schema.CSV_COLUMNS) -> Path:
-    """Export ``rows`` with exactly ``columns`` (default: the ``results.csv`` schema)."""
+#: A text cell starting with one of these is run as a formula by spreadsheets (OWASP: CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, escaped with a leading ``'``.
+
+    Numbers (negative ones included) stay numbers; :func:`csv_unescape` undoes the escape.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_unescape(value: str) -> str:
+    """The text :func:`csv_safe` escaped (dlbench's own readers use this)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_START) else value
+
+
+def write_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to a temporary file beside ``path`` and rename it: a reader never sees half a file."""
+    import os
+    import tempfile
+
     path = Path(path)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
+
+
+def write_csv(rows: Iterable[dict[str, Any]], path: str | Path, columns: list[str] = schema.CSV_COLUMNS) -> Path:
+    """Export ``rows`` with exactly ``columns`` (default: the ``results.csv`` schema), atomically."""
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else csv_safe(_csv_text(row.get(k)))) for k in columns})
+    return write_atomic(path, buffer.getvalue())
+
+
+def _csv_text(value: Any) -> Any:
+    return json.dumps(value, default=str) if isinstance(value, (dict, list, tuple)) else value
 
 
 def export(store: ResultsStore, run_dir: str | Path) -> list[dict[str, Any]]:

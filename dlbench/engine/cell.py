@@ -9,6 +9,7 @@ any failure into a row. It does not choose cells, store rows or decide where a c
 from __future__ import annotations
 
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,20 +79,47 @@ def limit_threads(threads: int | None) -> None:
             pass
 
 
+def encode(labels, classes) -> np.ndarray:
+    """Class names as their positions in ``classes`` (the task's class list)."""
+    index = {c: i for i, c in enumerate(classes)}
+    return np.array([index[str(v)] for v in np.asarray(labels).astype(str)], dtype=np.int16)
+
+
+def _proba(solver, X, classes) -> np.ndarray | None:
+    """Class probabilities in the order of ``classes`` (None when the solver has none)."""
+    try:
+        raw = np.asarray(solver.predict_proba(X), dtype=np.float32)
+    except (NotImplementedError, AttributeError):
+        return None
+    out = np.zeros((raw.shape[0], len(classes)), dtype=np.float32)
+    index = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(np.asarray(solver.classes_).astype(str)):
+        out[:, index[c]] = raw[:, j]
+    return out
+
+
 def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, threads=None) -> dict[str, Any]:
-    """Fit on the training subset, predict the test set once; scores, times and size."""
+    """Fit on the training subset, predict the test set once; scores, times, size and predictions."""
+    from dlbench.analysis.stats import wilson_interval
+
     limit_threads(threads)
     solver = solver_cls(**params)
     wall, cpu = time.perf_counter(), time.process_time()
     solver.fit(X_train, y_train)
-    result = {"fit_seconds": time.perf_counter() - wall, "fit_cpu_seconds": time.process_time() - cpu}
+    result = {"fit_seconds": time.perf_counter() - wall, "fit_cpu_seconds": time.process_time() - cpu,
+              "epochs_trained": getattr(solver, "epochs_run_", None)}
     wall = time.perf_counter()
     y_pred = np.asarray(solver.predict(dataset.X_test)).astype(str)
     predict_seconds = time.perf_counter() - wall
     result["predict_seconds"] = predict_seconds
     result["predict_seconds_per_1k"] = 1000 * predict_seconds / max(1, len(dataset.y_test))
-    result.update(scores(dataset.y_test, y_pred, list(dataset.classes)))
+    classes = list(dataset.classes)
+    result.update(scores(dataset.y_test, y_pred, classes))
+    n = len(dataset.y_test)
+    result["accuracy_low"], result["accuracy_high"] = wilson_interval(int(round(result["accuracy"] * n)), n)
     result.update(solver.model_size())
+    result["test_pred"] = encode(y_pred, classes)
+    result["test_proba"] = _proba(solver, dataset.X_test, classes)
     return result
 
 
@@ -108,6 +136,11 @@ def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings
         timeout=timeout, isolate=settings.isolate and timeout is not None,
     )
     return {**outcome.value, "peak_memory_mb": outcome.peak_memory_mb}
+
+
+def derived_seed(*parts: Any) -> int:
+    """A seed in [1, 2**31 - 1] from the cell's identity: never 0, which keras-tuner reads as "random"."""
+    return zlib.crc32(repr(parts).encode()) % (2**31 - 2) + 1
 
 
 def _failure(exc: isolation.IsolationError) -> dict[str, Any]:
@@ -127,10 +160,15 @@ def base_row(cell: Cell, solver_cls: type, dataset: Dataset) -> dict[str, Any]:
 
 
 def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset, train_idx: np.ndarray,
-             settings: CellSettings) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Tune, refit and evaluate one cell; returns its result row and its trial rows."""
+             settings: CellSettings) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None]:
+    """Tune, refit on all n examples and evaluate one cell: its result row, trial rows and predictions.
+
+    Predictions are the test set's (class codes into the task's classes, and probabilities where
+    the solver has them) and the validation predictions of the chosen configuration.
+    """
     row = base_row(cell, solver_cls, dataset)
     trial_rows: list[dict[str, Any]] = []
+    predictions = None
     try:
         defaults = solver_cls(**extra_params).get_params()
         if "seed" in defaults:
@@ -140,26 +178,39 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         tuned = tune(
             solver_cls, defaults, X_train, y_train, modality=dataset.modality, config=settings.tuning,
             seed=cell.seed, workdir=Path(settings.workdir) / "tuning", name=name, isolate=settings.isolate,
+            oracle_seed=derived_seed(*cell.key),
         )
-        trial_rows = [{**dict(zip(schema.KEY, cell.key)), **asdict(t)}
-                      for t in tuned.trials]
+        trial_rows = [{**dict(zip(schema.KEY, cell.key)), **_trial_row(t)} for t in tuned.trials]
         row.update(tune_seconds=tuned.seconds, trials=len(tuned.trials), val_score=tuned.val_score,
-                   best_params=_public(tuned.best_params))
+                   selection_score=tuned.selection_score, best_params=_public(tuned.best_params))
         args = (X_train, y_train, solver_cls, dataset, settings)
-        row.update(_refit(tuned.best_params, *args))
+        best_epochs = tuned.best.epochs_trained if tuned.best else None
+        result = _refit(solver_cls.refit_params(tuned.best_params, best_epochs), *args)
+        classes = list(dataset.classes)
+        predictions = {"test_true": encode(dataset.y_test, classes), "test_pred": result.pop("test_pred"),
+                       "test_proba": result.pop("test_proba")}
+        if tuned.best is not None and tuned.best.pred is not None:
+            predictions.update(val_true=encode(y_train[tuned.val_idx], classes),
+                               val_pred=encode(tuned.best.pred, classes))
+        row.update(result)
         row["status"] = "ok"
         if tuned.best_params == defaults:
             row["default_accuracy"] = row["accuracy"]
         else:
+            default_epochs = tuned.default.epochs_trained if tuned.default else None
             try:
-                row["default_accuracy"] = _refit(defaults, *args)["accuracy"]
+                row["default_accuracy"] = _refit(solver_cls.refit_params(defaults, default_epochs), *args)["accuracy"]
             except isolation.IsolationError:
                 row["default_accuracy"] = None
     except isolation.IsolationError as exc:
         row.update(_failure(exc))
     except Exception as exc:  # noqa: BLE001 - a failing solver is a row, not the end of the run
         row.update(status="failed", error=isolation.one_line(exc))
-    return finish_row(row), trial_rows
+    return finish_row(row), trial_rows, predictions
+
+
+def _trial_row(trial) -> dict[str, Any]:
+    return {k: v for k, v in asdict(trial).items() if k not in ("pred", "budget")}
 
 
 def _public(params: dict) -> dict:

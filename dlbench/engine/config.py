@@ -48,7 +48,8 @@ class RunConfig:
     cell_timeout: float | None = None
     target_score: float | None = None  # for the report; None: 95% of the best observed
     executor: str = "processes"
-    workers: int = 1
+    workers: int | None = None  # None: the cores this process may use
+    threads: int = 1  # CPU threads of every fit, the same for every solver whatever --workers says
     scheduler: str | None = None
 
     def __post_init__(self) -> None:
@@ -61,6 +62,7 @@ class RunConfig:
             raise UsageError(f"unknown --tuner {self.tuner!r}: choose from {', '.join(TUNERS)}")
         if self.executor not in executors.names():
             raise UsageError(f"unknown --executor {self.executor!r}: choose from {', '.join(executors.names())}")
+        self.workers = self.workers or usable_cores()
         if self.tasks_dir:
             self.tasks_dir = str(Path(self.tasks_dir).resolve())
 
@@ -86,13 +88,20 @@ class RunConfig:
         return resolve_task(spec, registry, target=self.target, text_column=self.text_column, test=self.test)
 
     def settings(self, run_dir: Path) -> CellSettings:
-        cores = os.cpu_count() or 1
         return CellSettings(
             tuning=TuneConfig(tuner=self.tuner, trials=self.trials, tune_time=self.tune_time,
                               trial_timeout=self.trial_timeout),
-            threads=max(1, cores // self.workers) if self.workers > 1 else None,
+            threads=self.threads,
             workdir=str(run_dir),
         )
+
+
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def select_solvers(registry: Registry, config: RunConfig) -> dict[str, type]:

@@ -21,7 +21,7 @@ import numpy as np
 
 from dlbench.core.errors import UsageError
 from dlbench.core.registry import Registry
-from dlbench.core.store import ResultsStore, export
+from dlbench.core.store import ResultsStore, export, write_atomic
 from dlbench.core.task import Task
 from dlbench.data.splits import nested_order
 from dlbench.engine import executors
@@ -36,14 +36,34 @@ OnFinish = Callable[[Path, list], None]
 
 
 def new_run_dir(out: str | Path, tasks: list[str]) -> Path:
+    """A fresh run folder ``OUT/<time>-<tasks>`` (created here, only once the run can start)."""
     stem = "-".join(Path(t).stem.split(":")[0] for t in tasks)[:40] or "run"
     base = Path(out) / f"{datetime.now():%Y%m%d-%H%M%S}-{stem}"
     run_dir, n = base, 1
-    while run_dir.exists():
-        n += 1
-        run_dir = base.with_name(f"{base.name}-{n}")
-    run_dir.mkdir(parents=True)
-    return run_dir
+    while True:
+        try:
+            run_dir.mkdir(parents=True)
+            return run_dir
+        except FileExistsError:
+            n += 1
+            run_dir = base.with_name(f"{base.name}-{n}")
+        except OSError as exc:
+            raise UsageError(f"cannot create the run folder in {out}: {exc.strerror or exc}; "
+                             "choose another --out") from None
+
+
+def fingerprint(dataset) -> str:
+    """A hash of a task's data (inputs and labels of both parts): resume refuses changed data."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in (dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test):
+        if hasattr(part, "to_csv"):
+            digest.update(part.to_csv(index=False).encode("utf-8", "replace"))
+        else:
+            array = np.asarray(part)
+            digest.update(array.astype(str).tobytes() if array.dtype == object else array.tobytes())
+    return digest.hexdigest()
 
 
 
@@ -63,10 +83,13 @@ class Run:
         if not self.solvers:
             raise UsageError("no solver matches --families/--solvers; see `dlbench list solvers`")
         self.resumed = run_dir is not None
-        self.run_dir = Path(run_dir) if run_dir else new_run_dir(config.out, config.tasks)
-        self.store = ResultsStore(self.run_dir / "results.db")
+        self.run_dir: Path | None = Path(run_dir) if run_dir else None  # a new run's folder: made in execute
+        self.store: ResultsStore | None = None
+        self.lock: RunLock | None = None
         self.not_run: list[Job] = []
         self.on_finish = on_finish
+        self.timings: dict[str, float] = {}
+        self._created = time.perf_counter()
 
     @classmethod
     def resume(cls, run_dir: str | Path, registry_for, console=None, on_finish: OnFinish | None = None) -> "Run":
@@ -74,13 +97,17 @@ class Run:
         info_path = run_dir / "run.json"
         if not (info_path.exists() and (run_dir / "results.db").exists()):
             raise UsageError(f"{run_dir} is not a dlbench run folder (no run.json/results.db): give OUT/<run-id>")
-        config = RunConfig.from_json(json.loads(info_path.read_text(encoding="utf-8"))["config"])
+        try:
+            config = RunConfig.from_json(json.loads(info_path.read_text(encoding="utf-8"))["config"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"{info_path} is damaged ({type(exc).__name__}: {exc}); it cannot be resumed") from None
         return cls(config, registry_for(config.tasks_dir), console=console, run_dir=run_dir, on_finish=on_finish)
 
     def _solvers_for(self, task: Task) -> dict[str, type]:
         return {n: cls for n, cls in self.solvers.items() if cls.accepts(task)}
 
-    def _write_run_json(self, sizes: dict[str, list[int]], audits: dict[str, dict]) -> None:
+    def _write_run_json(self, sizes: dict[str, list[int]], audits: dict[str, dict],
+                        fingerprints: dict[str, str]) -> None:
         info = {
             "run_id": self.run_dir.name,
             "started": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -88,6 +115,7 @@ class Run:
             "config": asdict(self.config),
             "sizes": sizes,
             "audit": audits,
+            "fingerprints": fingerprints,
             "tasks": [{**type(t).metadata(), "name": t.name, "params": vars(t)} for t in self.tasks],
             "solvers": {name: cls.metadata() for name, cls in self.solvers.items()},
             "environment": environment(),
@@ -97,25 +125,39 @@ class Run:
             previous = json.loads(path.read_text(encoding="utf-8"))
             info["started"] = previous.get("started", info["started"])
             info["resumed"] = previous.get("resumed", []) + [datetime.now().astimezone().isoformat(timespec="seconds")]
-        path.write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+        write_atomic(path, json.dumps(info, indent=2, default=str))
 
-    def plan(self, on_load=lambda task: None) -> tuple[list[Job], dict[str, list[int]], dict[str, dict]]:
-        """Every cell not finished yet, smallest sizes first, and each task's data audit.
+    def _previous(self) -> dict:
+        path = self.run_dir / "run.json" if self.run_dir else None
+        return json.loads(path.read_text(encoding="utf-8")) if self.resumed and path.exists() else {}
 
-        Loads each task once; its nested subsets are drawn once per seed.
+    def plan(self, on_load=lambda task: None):
+        """Every cell not finished yet, smallest sizes first, each task's data audit and fingerprint.
+
+        Loads each task once; its nested subsets are drawn once per seed. On resume, a task whose
+        data changed since the run began is refused.
         """
         from dlbench.data.audit import audit
 
-        done = self.store.finished_keys()
+        done = self.store.finished_keys() if self.store else set()
+        known = self._previous().get("fingerprints") or {}
         preset = PRESETS[self.config.preset]
-        jobs, all_sizes, audits = [], {}, {}
+        jobs, all_sizes, audits, prints = [], {}, {}, {}
         for t_index, (spec, task) in enumerate(zip(self.config.tasks, self.tasks)):
             solvers = self._solvers_for(task)
             if not solvers:
+                names = ", ".join(sorted(self.solvers))
+                if len(self.tasks) == 1:
+                    raise UsageError(f"no selected solver accepts {task.modality} data (task {task.name}; selected: "
+                                     f"{names}); see `dlbench list solvers`")
                 self.console.print(f"[yellow]warning:[/] no selected solver accepts the task {task.name} ({task.modality})")
                 continue
             on_load(task)
             dataset = task.load()
+            prints[task.name] = fingerprint(dataset)
+            if task.name in known and known[task.name] != prints[task.name]:
+                raise UsageError(f"the data of task {task.name} changed since {self.run_dir} began; resuming would "
+                                 "mix results of two datasets: start a new run")
             sizes = resolve_sizes(self.config.sizes, len(dataset.y_train), dataset.n_classes, preset.n_sizes)
             all_sizes[task.name] = sizes
             audits[task.name] = audit(dataset)
@@ -130,45 +172,44 @@ class Run:
                             job = Job(cell, cls, cls.for_task(task), dataset, idx, remote)
                             jobs.append(((s_index, seed - self.config.seed, t_index, name), job))
         jobs.sort(key=lambda item: item[0])
-        return [job for _, job in jobs], all_sizes, audits
+        return [job for _, job in jobs], all_sizes, audits, prints
 
     def _executor(self):
         return executors.get(self.config.executor)(self.config.settings(self.run_dir), self.config.executor_options())
 
+    def _open(self) -> None:
+        """Create (or reopen) the run folder, take its lock and open the store."""
+        if self.run_dir is None:
+            self.run_dir = new_run_dir(self.config.out, self.config.tasks)
+        self.lock = RunLock(self.run_dir)
+        self.store = ResultsStore(self.run_dir / "results.db")
+
     def execute(self) -> Path:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        """Plan, run every cell, write the run folder; the folder exists only once planning succeeded."""
+        from dlbench.engine.progress import RunProgress
 
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("[red]{task.fields[failed]} failed[/]"), TimeElapsedColumn(),
-                   TextColumn("left"), TimeRemainingColumn())
         deadline = time.time() + self.config.budget if self.config.budget else None
+        started = time.perf_counter()
+        if self.resumed:
+            self._open()
+        with self.console.status("planning") as status:
+            jobs, sizes, audits, prints = self.plan(lambda t: status.update(f"loading {t.name}"))
+        if not self.resumed:
+            self._open()
+        self.timings.update(startup=process_age() - (time.perf_counter() - self._created),
+                            data=time.perf_counter() - started)
         try:
-            with Progress(*columns, console=self.console, transient=False) as progress:
-                bar = progress.add_task("planning", total=None, failed=0)
-                jobs, sizes, audits = self.plan(lambda t: progress.update(bar, description=f"loading {t.name}"))
-                self._write_run_json(sizes, audits)
-                progress.update(bar, total=len(jobs), description="starting")
-                running: list[str] = []
+            self._write_run_json(sizes, audits, prints)
+            cells_started = time.perf_counter()
+            with RunProgress(self.console, jobs, self.config.workers) as progress:
+                def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
+                    self.store.add(row, trials, predictions)
+                    progress.finished(job, row)
 
-                def on_start(job: Job) -> None:
-                    running.append(job.cell.label)
-                    progress.update(bar, description=running[-1])
-
-                def on_result(job: Job, row: dict, trials: list) -> None:
-                    self.store.add(row, trials)
-                    if job.cell.label in running:
-                        running.remove(job.cell.label)
-                    failed = progress.tasks[0].fields["failed"] + (row["status"] in ("failed", "timeout"))
-                    if row["status"] in ("failed", "timeout"):
-                        progress.console.print(f"[red]{row['status']}:[/] {job.cell.label}: {row.get('error')}")
-                    progress.update(bar, advance=1, failed=failed,
-                                    description=running[-1] if running else "finishing")
-
-                self.not_run = self._executor().run(jobs, on_start, on_result, deadline)
+                self.not_run = self._executor().run(jobs, progress.started, on_result, deadline)
                 for job in self.not_run:
                     self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
-                progress.update(bar, description="done")
+            self.timings["cells"] = time.perf_counter() - cells_started
         finally:
             self.finish()
         if self.not_run:
@@ -177,10 +218,96 @@ class Run:
         return self.run_dir
 
     def finish(self) -> None:
-        """Export the CSV files from whatever the store holds, then hand them to ``on_finish``."""
+        """Export the CSV files from whatever the store holds, hand them to ``on_finish``, release the lock."""
+        if self.store is None:
+            return
         try:
+            start = time.perf_counter()
             rows = export(self.store, self.run_dir)
+            self.timings["export"] = time.perf_counter() - start
             if self.on_finish is not None:
+                start = time.perf_counter()
                 self.on_finish(self.run_dir, rows)
+                self.timings["report"] = time.perf_counter() - start
+            self.timings["total"] = process_age()
+            self._record_timings()
         finally:
             self.store.close()
+            self.lock.release()
+
+    def _record_timings(self) -> None:
+        path = self.run_dir / "run.json"
+        if path.exists():
+            info = json.loads(path.read_text(encoding="utf-8"))
+            info["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
+            info["finished"] = datetime.now().astimezone().isoformat(timespec="seconds")
+            write_atomic(path, json.dumps(info, indent=2, default=str))
+
+
+def process_age() -> float:
+    """Seconds since this process started (Linux; elsewhere since this module was imported)."""
+    try:
+        import os
+
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            start_ticks = int(fh.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.perf_counter() - _IMPORTED
+
+
+_IMPORTED = time.perf_counter()
+
+
+class RunLock:
+    """``RUN/.lock`` holding this process's id: a second run cannot write the same folder.
+
+    A lock left by a process that no longer exists (killed with -9) is taken over.
+    """
+
+    def __init__(self, run_dir: Path):
+        import os
+
+        self.path = run_dir / ".lock"
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                holder = self._holder()
+                if holder is not None and _alive(holder):
+                    raise UsageError(f"{run_dir} is in use by another dlbench run (process {holder}); wait for it "
+                                     "to finish or stop it") from None
+                self.path.unlink(missing_ok=True)  # stale: its process is gone
+                continue
+            with os.fdopen(fd, "w") as fh:
+                fh.write(str(os.getpid()))
+            self.held = True
+            return
+        raise UsageError(f"cannot lock {run_dir}: remove {self.path} if no dlbench run uses the folder")
+
+    def _holder(self) -> int | None:
+        try:
+            return int(self.path.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def release(self) -> None:
+        import os
+
+        if getattr(self, "held", False) and self._holder() == os.getpid():
+            self.path.unlink(missing_ok=True)
+        self.held = False
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

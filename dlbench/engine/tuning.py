@@ -2,9 +2,14 @@
 
 Owns the search of one cell: a stratified validation split carved from the cell's training
 subset (the test set is never seen here), the oracle (random search, Bayesian optimisation, or
-Hyperband for epoch-based solvers), the trial and time budgets, and the record of every trial.
-The solver's own defaults are always the first trial, so tuning can only match or beat them
-on validation data. It does not refit the winner or touch the test set: that is ``cell``.
+Hyperband for epoch-based solvers), the trial and time budgets, the record of every trial, and
+the honest validation score of the choice. The solver's own defaults are always the first
+trial. The configuration with the highest validation accuracy is chosen; the score reported
+for it is cross-fitted (choose on one half of the validation split, score on the other, both
+ways, averaged), so it is not the number that was maximised. With Hyperband only
+configurations trained with the full epoch budget can be chosen: when the best one ran a
+bracket's partial budget, it is trained once more with the full budget first. It does not
+refit the choice or touch the test set: that is ``cell``.
 """
 
 from __future__ import annotations
@@ -16,9 +21,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dlbench.engine import isolation
 from dlbench.data.splits import stratified_split, take
-
+from dlbench.engine import isolation
 
 
 @dataclass
@@ -35,25 +39,42 @@ class TuneConfig:
 @dataclass
 class Trial:
     trial_id: str
-    params: dict[str, Any]
+    params: dict[str, Any]  # the full configuration (epochs: its full budget)
     status: str  # ok | failed | timeout
     val_score: float | None = None
     seconds: float = 0.0
     error: str | None = None
+    fit_seconds: float | None = None
+    predict_seconds: float | None = None
+    epochs_trained: int | None = None  # epochs up to the best validation loss (epoch-based solvers)
+    budget: int | None = None  # epochs this trial was allowed (a Hyperband bracket's, or the full budget)
+    pred: np.ndarray | None = field(default=None, repr=False)  # predicted validation labels
 
 
 @dataclass
 class TuneResult:
     best_params: dict[str, Any]
-    val_score: float | None
+    val_score: float | None  # cross-fitted: not the maximised number
+    selection_score: float | None  # the maximised number
     trials: list[Trial] = field(default_factory=list)
     seconds: float = 0.0
+    best: Trial | None = None
+    default: Trial | None = None
+    val_idx: np.ndarray | None = None  # positions of the validation examples in the cell's subset
 
 
-def fit_and_score(solver_cls, params, X_fit, y_fit, X_val, y_val) -> float:
-    """Validation accuracy of ``solver_cls(**params)`` fitted on the inner training part."""
-    solver = solver_cls(**params).fit(X_fit, y_fit)
-    return float(np.mean(np.asarray(solver.predict(X_val)).astype(str) == np.asarray(y_val).astype(str)))
+def fit_and_score(solver_cls, params, X_fit, y_fit, X_val, y_val) -> dict[str, Any]:
+    """Fit ``solver_cls(**params)`` on the inner training part; its validation predictions and times."""
+    solver = solver_cls(**params)
+    start = time.perf_counter()
+    solver.fit(X_fit, y_fit)
+    fit_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    pred = np.asarray(solver.predict(X_val)).astype(str)
+    predict_seconds = time.perf_counter() - start
+    return {"val_score": float(np.mean(pred == np.asarray(y_val).astype(str))), "pred": pred,
+            "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
+            "epochs": getattr(solver, "best_epoch_", None)}
 
 
 def search_space(solver_cls, modality: str):
@@ -102,45 +123,81 @@ def _oracle(config: TuneConfig, solver_cls, hp, defaults: dict, seed: int, workd
     return oracle
 
 
-def _run_trial(trial_id, solver_cls, params, data, timeout, isolate) -> Trial:
+def _run_trial(trial_id, solver_cls, params, data, timeout, isolate, budget=None) -> Trial:
     start = time.perf_counter()
+    run_params = dict(params)
+    if budget is not None:
+        run_params[solver_cls.epoch_param] = budget
     try:
-        outcome = isolation.call(fit_and_score, solver_cls, params, *data, timeout=timeout, isolate=isolate)
-        return Trial(trial_id, params, "ok", outcome.value, time.perf_counter() - start)
+        out = isolation.call(fit_and_score, solver_cls, run_params, *data, timeout=timeout, isolate=isolate).value
+        return Trial(trial_id, params, "ok", out["val_score"], time.perf_counter() - start, None, out["fit_seconds"],
+                     out["predict_seconds"], out["epochs"], budget, out["pred"])
     except isolation.Timeout as exc:
-        return Trial(trial_id, params, "timeout", None, time.perf_counter() - start, str(exc))
+        return Trial(trial_id, params, "timeout", None, time.perf_counter() - start, str(exc), budget=budget)
     except isolation.IsolationError as exc:
         if getattr(exc, "kind", None) == "SolverUnavailable":  # no setting helps: the cell is skipped
             raise
-        return Trial(trial_id, params, "failed", None, time.perf_counter() - start, str(exc))
+        return Trial(trial_id, params, "failed", None, time.perf_counter() - start, str(exc), budget=budget)
+
+
+def _best(trials: list[Trial], score=lambda t: t.val_score) -> Trial | None:
+    return max(trials, key=score, default=None)  # max keeps the first of ties: the defaults win ties
+
+
+def crossfit_score(candidates: list[Trial], y_val: np.ndarray, seed: int) -> float | None:
+    """Validation accuracy of "choose the best candidate", estimated on examples not used to choose.
+
+    The validation split is halved (stratified); the candidate best on one half is scored on the
+    other, both ways, and the two scores averaged. With one candidate this is its accuracy.
+    """
+    if not candidates:
+        return None
+    y_val = np.asarray(y_val).astype(str)
+    if len(y_val) < 2:
+        return candidates[0].val_score
+    half_a, half_b = stratified_split(y_val, 0.5, seed=seed)
+    if len(half_a) == 0 or len(half_b) == 0:
+        return _best(candidates).val_score
+
+    def acc(t: Trial, idx) -> float:
+        return float(np.mean(t.pred[idx] == y_val[idx]))
+
+    best_a = _best(candidates, lambda t: acc(t, half_a))
+    best_b = _best(candidates, lambda t: acc(t, half_b))
+    return (acc(best_a, half_b) * len(half_b) + acc(best_b, half_a) * len(half_a)) / len(y_val)
 
 
 def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig, seed: int,
-         workdir: Path, name: str, isolate: bool = True) -> TuneResult:
-    """Search ``solver_cls``'s space on a validation split of ``(X, y)`` within the budget."""
+         workdir: Path, name: str, isolate: bool = True, oracle_seed: int = 1) -> TuneResult:
+    """Search ``solver_cls``'s space on a validation split of ``(X, y)`` within the budget.
+
+    Trials run in this process unless ``--trial-timeout`` asks for a hard limit (then each runs
+    in a forked child that is killed at the limit); the cell around them is isolated either way.
+    """
     start = time.perf_counter()
     deadline = start + config.tune_time if config.tune_time else None
+    isolate = isolate and config.trial_timeout is not None
     y = np.asarray(y)
     fit_idx, val_idx = stratified_split(y, config.val_fraction, seed=seed)
     data = (take(X, fit_idx), y[fit_idx], take(X, val_idx), y[val_idx])
+    full = int(defaults[solver_cls.epoch_param]) if solver_cls.epoch_param and config.tuner == "hyperband" else None
 
     def time_left() -> float | None:
         limits = [t for t in (config.trial_timeout, deadline and deadline - time.perf_counter()) if t is not None]
         return min(limits) if limits else None
 
-    trials = [_run_trial("default", solver_cls, dict(defaults), data, time_left(), isolate)]
+    trials = [_run_trial("default", solver_cls, dict(defaults), data, time_left(), isolate, full)]
     hp = search_space(solver_cls, modality) if config.trials > 1 else None
     if hp is not None and hp.space:
-        oracle = _oracle(config, solver_cls, hp, defaults, seed, workdir, name)
+        oracle = _oracle(config, solver_cls, hp, defaults, oracle_seed, workdir, name)
         while len(trials) < config.trials and (time_left() is None or time_left() > 0):
             proposal = oracle.create_trial("dlbench")
             if proposal.status != "RUNNING":
                 break
             values = dict(proposal.hyperparameters.values)
             params = {**defaults, **{k: v for k, v in values.items() if not k.startswith("tuner/")}}
-            if "tuner/epochs" in values:
-                params[solver_cls.epoch_param] = int(values["tuner/epochs"])
-            trial = _run_trial(proposal.trial_id, solver_cls, params, data, time_left(), isolate)
+            budget = int(values["tuner/epochs"]) if "tuner/epochs" in values else full
+            trial = _run_trial(proposal.trial_id, solver_cls, params, data, time_left(), isolate, budget)
             trials.append(trial)
             if trial.status == "ok":
                 oracle.update_trial(proposal.trial_id, {"val_score": trial.val_score})
@@ -151,11 +208,20 @@ def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig,
                 oracle.end_trial(proposal)
             except RuntimeError:  # keras-tuner's limit of consecutive failures: stop searching
                 break
-    finished = [t for t in trials if t.status == "ok"]
-    best = max(finished, key=lambda t: t.val_score, default=None)  # max keeps the first of ties
+    leader = _best([t for t in trials if t.status == "ok"])
+    if leader is not None and leader.budget is not None and leader.budget < full:
+        # A bracket's partial budget chose it: train it with the full budget before it can be chosen.
+        trials.append(_run_trial(f"{leader.trial_id}-full", solver_cls, leader.params, data, time_left(), isolate,
+                                 full))
+    eligible = [t for t in trials if t.status == "ok" and (full is None or t.budget == full)]
+    best = _best(eligible)
     return TuneResult(
         best_params=best.params if best else dict(defaults),
-        val_score=best.val_score if best else None,
+        val_score=crossfit_score(eligible, y[val_idx], seed),
+        selection_score=best.val_score if best else None,
         trials=trials,
         seconds=time.perf_counter() - start,
+        best=best,
+        default=trials[0] if trials[0].status == "ok" else None,
+        val_idx=val_idx,
     )

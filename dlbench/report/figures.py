@@ -194,7 +194,8 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
     panel_families = [f for f in FAMILY_ORDER if any(families.get(s) == f for s in reliable)]
     styles = _styles(_ordered(curves, families), families, set(found["family_best"].values()))
     n_min, n_max = min(found["sizes"]), max(found["sizes"])
-    far = max(HORIZONS) * n_max
+    extrapolating = any(fits[s].extrapolates for s in reliable)
+    far = max(HORIZONS) * n_max if extrapolating else n_max
     key = f"{found['task']}-scaling"
     with _figure(key, WIDTH, 3.8, ncols=len(panel_families), sharey=True, squeeze=False) as (fig, axes):
         for ax, family in zip(axes[0], panel_families):
@@ -204,11 +205,12 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
                 beyond = np.geomspace(max(c.sizes), far, 30)
                 ax.plot(inside, [fit.score(n) for n in inside], color=st["color"], linewidth=st["linewidth"],
                         alpha=st["alpha"], label=_short(solver), zorder=st["zorder"])
-                ax.plot(beyond, [fit.score(n) for n in beyond], color=st["color"], linewidth=st["linewidth"],
-                        alpha=st["alpha"], linestyle=(0, (4, 3)), zorder=st["zorder"])
+                if fit.extrapolates:  # dashed beyond the data only where the held-out check passed
+                    ax.plot(beyond, [fit.score(n) for n in beyond], color=st["color"], linewidth=st["linewidth"],
+                            alpha=st["alpha"], linestyle=(0, (4, 3)), zorder=st["zorder"])
                 ax.plot(c.sizes, c.means, linestyle="none", marker=st["marker"], color=st["color"],
                         markersize=st["markersize"], alpha=st["alpha"], zorder=st["zorder"] + 1)
-            for h in (1, *HORIZONS):
+            for h in ((1, *HORIZONS) if extrapolating else (1,)):
                 ax.axvline(h * n_max, color=MUTED, linewidth=0.7, linestyle=":", zorder=1)
                 ax.annotate("data" if h == 1 else f"{h}x", (h * n_max, 1.0), xycoords=("data", "axes fraction"),
                             xytext=(-2, -10), textcoords="offset points", color=MUTED, fontsize=7, ha="right")

@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dlbench.core.store import ResultsStore, export, write_csv
+from dlbench.core.errors import UsageError
+from dlbench.core.store import ResultsStore, export, write_atomic, write_csv
 
 
 def _num(v, digits: int = 3) -> str:
@@ -114,25 +115,26 @@ def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
     return out
 
 
-def render(rows: list[dict[str, Any]], run_info: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    """The page and the ``summary.csv`` rows for ``rows`` (cells) and ``run_info`` (run.json)."""
+def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
+           predictions: dict[tuple, dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The page and the ``summary.csv`` rows for ``rows`` (cells), ``run_info`` (run.json) and the
+    cells' stored ``predictions``."""
     from markupsafe import Markup
 
     from dlbench.analysis import findings
-    from dlbench.analysis.stats import MIN_WILCOXON_PAIRS
     from dlbench.report import figures
 
-    found = findings.analyse(rows, run_info)
+    found = findings.analyse(rows, run_info, predictions)
     by_task = _cells_by_task(rows)
     env = _environment()
-    page = {"run": run_info, "min_wilcoxon": MIN_WILCOXON_PAIRS}
+    page = {"run": run_info}
     tasks = []
     for i, task in enumerate(found["tasks"]):
         task = {**task, "anchor": f"task-{i + 1}", "cells": by_task.get(task["task"], [])}
         task["blocks"] = _blocks(env, task, page)
         tasks.append(task)
     across = found["across"]
-    cd_svg = figures.cd_diagram(across) if across else None
+    cd_svg = figures.cd_diagram(across) if across and across["rejects"] else None
     css = resources.files("dlbench.report").joinpath("templates/report.css").read_text(encoding="utf-8")
     html = env.get_template("report.html").render(
         sections=tasks, across=across, cd_svg=Markup(cd_svg) if cd_svg else None,
@@ -147,12 +149,18 @@ def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
 
     run_dir = Path(run_dir)
     run_info_path = run_dir / "run.json"
-    run_info = json.loads(run_info_path.read_text(encoding="utf-8")) if run_info_path.exists() else {}
-    html, summary_rows = render(rows, run_info)
+    try:
+        run_info = json.loads(run_info_path.read_text(encoding="utf-8")) if run_info_path.exists() else {}
+    except ValueError as exc:
+        raise UsageError(f"{run_info_path} is damaged ({exc}); the report needs the run's run.json") from None
+    db = run_dir / "results.db"
+    predictions = {}
+    if db.exists():
+        with ResultsStore(db) as store:
+            predictions = store.predictions()
+    html, summary_rows = render(rows, run_info, predictions)
     write_csv(summary_rows, run_dir / "summary.csv", SUMMARY_COLUMNS)
-    path = run_dir / "index.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+    return write_atomic(run_dir / "index.html", html)
 
 
 def rebuild(run_dir: str | Path) -> Path:

@@ -79,10 +79,10 @@ class DaskExecutor:
             for future in distributed.as_completed(list(futures)):
                 job = futures[future]
                 try:
-                    row, trials = future.result()
+                    result = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker is a failed cell
-                    row, trials = failure_row(job, "failed", f"Dask worker error: {isolation.one_line(exc)}"), []
-                on_result(job, row, trials)
+                    result = failure_row(job, "failed", f"Dask worker error: {isolation.one_line(exc)}"), []
+                on_result(job, *result)
         finally:
             for future in futures:
                 future.cancel()

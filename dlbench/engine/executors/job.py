@@ -21,7 +21,8 @@ from dlbench.data.splits import nested_order
 from dlbench.engine.cell import Cell, base_row, finish_row
 from dlbench.engine.tasks import resolve_task
 
-OnResult = Callable[["Job", dict, list], None]
+#: ``on_result(job, row, trials, predictions=None)``: a cell ended (with or without predictions).
+OnResult = Callable[..., None]
 BUDGET_SPENT = "not run: the run's --budget was used up (run again with --resume to finish)"
 
 

@@ -24,7 +24,6 @@ class LocalExecutor:
             if deadline is not None and time.time() >= deadline:
                 return jobs[i:]
             on_start(job)
-            row, trials = run_cell(job.cell, job.solver_cls, job.extra_params, job.dataset, job.train_idx,
-                                   self.settings)
-            on_result(job, row, trials)
+            on_result(job, *run_cell(job.cell, job.solver_cls, job.extra_params, job.dataset, job.train_idx,
+                                     self.settings))
         return []

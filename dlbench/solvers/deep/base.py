@@ -62,6 +62,11 @@ class KerasSolver(Solver):
         hp.Choice("units", list(cls.units_choices))
         hp.Choice("batch_size", [32, 64, 128])
 
+    @classmethod
+    def refit_params(cls, params, epochs):
+        """All n examples, for as many epochs as early stopping found best on the validation run."""
+        return {**params, "epochs": int(epochs or params["epochs"]), "validation_fraction": 0.0}
+
     def _inputs(self, X):
         return X
 
@@ -105,6 +110,8 @@ class KerasSolver(Solver):
             epochs=self.epochs, callbacks=callbacks, shuffle=False, verbose=0,
         ).history
         self.epochs_run_ = len(self.history_["loss"])
+        losses = self.history_.get("val_loss")
+        self.best_epoch_ = int(np.argmin(losses)) + 1 if losses else self.epochs_run_
         return self
 
     def _dataset(self, X, codes=None, shuffle: bool = False):

@@ -1,0 +1,96 @@
+"""Per-example evidence: which test examples each stored cell got right, and the intervals and paired tests over them.
+
+Owns turning stored predictions into correctness matrices (seeds × test examples, the test set
+being the same for every seed of a task), the interval of a solver's accuracy at one size
+(Wilson with one seed, a bootstrap over seeds and examples with several) and the paired
+comparison of two solvers on the seeds both finished. A cell whose predictions were not stored
+(a run from an older version) still gets an interval from its accuracy and test size, but no
+paired test: comparisons with it are ``untested`` and every claim about them says tied.
+It does not choose winners or write sentences (``findings``).
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any, Mapping
+
+import numpy as np
+
+from dlbench.analysis import stats
+
+Key = tuple  # (task, solver, train_size, seed)
+
+
+def _seed_of(*parts: Any) -> int:
+    """A bootstrap seed that depends only on what is compared, so a page is reproducible."""
+    return zlib.crc32(repr(parts).encode()) or 1
+
+
+class Evidence:
+    """Correctness of every cell with stored test predictions, looked up by (task, solver, size).
+
+    ``predictions`` maps a cell key to ``(y_true, y_pred)`` code arrays; ``rows`` are the cells'
+    result rows (for cells without predictions: their accuracy and ``n_test``).
+    """
+
+    def __init__(self, predictions: Mapping[Key, tuple[np.ndarray, np.ndarray]] | None = None,
+                 rows: list[dict[str, Any]] | None = None):
+        self._correct: dict[tuple, dict[int, np.ndarray]] = {}
+        for (task, solver, size, seed), (y_true, y_pred) in (predictions or {}).items():
+            self._correct.setdefault((task, solver, int(size)), {})[int(seed)] = \
+                np.asarray(y_true) == np.asarray(y_pred)
+        self._rows: dict[tuple, dict[int, tuple[float, int]]] = {}
+        for r in rows or []:
+            acc = r.get("accuracy")
+            if r.get("status") == "ok" and acc is not None and acc == acc and r.get("n_test"):
+                self._rows.setdefault((r["task"], r["solver"], int(r["train_size"])), {})[int(r["seed"])] = \
+                    (float(r["accuracy"]), int(r["n_test"]))
+
+    def correct(self, task: str, solver: str, size: int) -> dict[int, np.ndarray]:
+        """Seed -> boolean correctness over the task's test examples."""
+        return self._correct.get((task, solver, int(size)), {})
+
+    def interval(self, task: str, solver: str, size: int) -> dict[str, Any]:
+        """Mean test accuracy over seeds with its 95% interval (``low``/``high`` None without data)."""
+        by_seed = self.correct(task, solver, size)
+        if by_seed:
+            matrix = np.vstack([by_seed[s] for s in sorted(by_seed)])
+            out = stats.accuracy_interval(matrix, seed=_seed_of(task, solver, size))
+            return {**out, "seeds": len(by_seed)}
+        scores = self._rows.get((task, solver, int(size)), {})
+        if not scores:
+            return {"mean": None, "low": None, "high": None, "method": None, "n_seeds": 0, "seeds": 0}
+        # No stored predictions: pool the seeds' counts (seeds treated as independent draws).
+        k = sum(round(acc * n) for acc, n in scores.values())
+        n = sum(n for _, n in scores.values())
+        low, high = stats.wilson_interval(k, n)
+        mean = float(np.mean([acc for acc, _ in scores.values()]))
+        return {"mean": mean, "low": min(low, mean), "high": max(high, mean), "method": "wilson-from-rows",
+                "n_seeds": len(scores), "seeds": len(scores)}
+
+    def compare(self, task: str, a: str, b: str, size: int) -> dict[str, Any] | None:
+        """Paired comparison ``a - b`` on the seeds both have predictions for; None without any."""
+        ca, cb = self.correct(task, a, size), self.correct(task, b, size)
+        seeds = sorted(set(ca) & set(cb))
+        if not seeds or any(len(ca[s]) != len(cb[s]) for s in seeds):
+            return None
+        result = stats.paired_comparison(np.vstack([ca[s] for s in seeds]), np.vstack([cb[s] for s in seeds]),
+                                         seed=_seed_of(task, a, b, size))
+        return {**result, "seeds": len(seeds), "size": int(size)}
+
+
+def decide(comparisons: list[dict[str, Any] | None]) -> list[str]:
+    """A verdict per comparison (``ahead``/``behind``/``tied``/``untested``), Holm-corrected over all of them.
+
+    The corrected p-value is written back into each comparison as ``p_holm``.
+    """
+    adjusted = stats.holm([c["p"] if c else None for c in comparisons])
+    verdicts = []
+    for comparison, p in zip(comparisons, adjusted):
+        if comparison is None:
+            verdicts.append("untested")
+            continue
+        comparison["p_holm"] = p
+        comparison["verdict"] = stats.verdict(comparison, p)
+        verdicts.append(comparison["verdict"])
+    return verdicts

@@ -1,0 +1,146 @@
+"""What a running grid shows: a labelled progress bar whose time left comes from a cost model of the cells.
+
+Owns :class:`Estimator` (remaining seconds from the cells finished so far: each solver's cost
+grows with the training size as a power fitted to its finished cells, per family where a
+solver has not finished any) and :class:`RunProgress` (the rich progress bar, failures as they
+happen). Cells differ in cost by orders of magnitude and run smallest first, so counting cells,
+as a plain progress bar does, is several times too optimistic. It does not run cells.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from typing import Any
+
+#: Exponent of cost in training size before a solver or family has finished two sizes.
+DEFAULT_EXPONENT = 1.0
+
+
+class Estimator:
+    """Remaining wall-clock seconds of a run, from its pending cells and the costs of finished ones.
+
+    ``cells`` are ``(key, solver, family, train_size)`` of every cell to run; ``workers`` run at
+    once. Call :meth:`done` with each finished cell's seconds; :meth:`remaining` is the estimate
+    (``None`` before any cell finished). Works on recorded timings without a clock.
+    """
+
+    def __init__(self, cells: list[tuple[Any, str, str, int]], workers: int = 1):
+        self.pending = {key: (solver, family, max(1, int(size))) for key, solver, family, size in cells}
+        self.workers = max(1, workers)
+        self.seen: dict[str, list[tuple[int, float]]] = defaultdict(list)  # solver -> (size, seconds)
+        self.family_of: dict[str, str] = {}
+
+    def done(self, key: Any, seconds: float) -> None:
+        solver, family, size = self.pending.pop(key, (None, None, None))
+        if solver is not None:
+            self.seen[solver].append((size, max(float(seconds), 1e-3)))
+            self.family_of[solver] = family
+
+    @staticmethod
+    def _slope(groups: list[list[tuple[int, float]]]) -> float | None:
+        """One slope of log seconds on log size, each group with its own level (fixed effects)."""
+        sxx = sxy = 0.0
+        for pts in groups:
+            xs = [math.log(n) for n, _ in pts]
+            ys = [math.log(t) for _, t in pts]
+            mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+            sxx += sum((x - mx) ** 2 for x in xs)
+            sxy += sum((x - mx) * (y - my) for x, y in zip(xs, ys))
+        return sxy / sxx if sxx > 1e-9 else None
+
+    def _exponent(self, family: str | None) -> float:
+        """How cost grows with size, pooled over a family's solvers, kept in [0, 1.5]."""
+        slope = self._slope([pts for s, pts in self.seen.items() if family is None or self.family_of.get(s) == family])
+        if slope is None:
+            return DEFAULT_EXPONENT if family is None else self._exponent(None)
+        return min(max(slope, 0.0), 1.5)
+
+    def predict(self, solver: str, family: str, size: int) -> float | None:
+        """Predicted seconds of one cell; None before any cell finished.
+
+        A solver seen at two sizes or more grows at its own rate; one seen at a single size at
+        its family's; one not seen yet takes its family's level too.
+        """
+        if not self.seen:
+            return None
+        own = self.seen.get(solver) or []
+        if len({n for n, _ in own}) >= 2:
+            b = min(max(self._slope([own]), 0.0), 1.5)
+        else:
+            b = self._exponent(family)
+        points = own or [p for s, pts in self.seen.items() if self.family_of.get(s) == family
+                         for p in pts] or [p for pts in self.seen.values() for p in pts]
+        level = sum(math.log(t) - b * math.log(n) for n, t in points) / len(points)
+        return math.exp(level + b * math.log(size))
+
+    def remaining(self, running: dict[Any, float] | None = None) -> float | None:
+        """Seconds left; ``running`` maps cells in flight to the seconds they have run already."""
+        if not self.seen:
+            return None
+        running = running or {}
+        total = 0.0
+        for key, (solver, family, size) in self.pending.items():
+            cost = self.predict(solver, family, size) or 0.0
+            total += max(0.0, cost - running.get(key, 0.0))
+        return total / min(self.workers, max(1, len(self.pending)))
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(round(seconds))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
+        f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class RunProgress:
+    """The run's progress bar: cells done, failures, time elapsed and (estimated) time left."""
+
+    def __init__(self, console, jobs: list, workers: int):
+        self.console = console
+        cells = [(job.cell.key, job.cell.solver, job.solver_cls.family, job.cell.train_size) for job in jobs]
+        self.estimator = Estimator(cells, min(workers, max(1, len(jobs))))
+        self.total = len(jobs)
+        self.started_at: dict[Any, float] = {}
+        self.running: list[str] = []
+        self.failed = 0
+
+    def __enter__(self) -> "RunProgress":
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("[red]{task.fields[failed]} failed[/]"),
+                                 TextColumn("elapsed {task.fields[elapsed]} · left ~{task.fields[left]}"),
+                                 console=self.console, transient=False)
+        self.progress.__enter__()
+        self.clock = time.perf_counter()
+        self.bar = self.progress.add_task("starting", total=self.total, failed=0, elapsed="0:00", left="?")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._refresh("done" if exc[0] is None else "stopped")
+        self.progress.__exit__(*exc)
+
+    def _refresh(self, description: str | None = None, advance: int = 0) -> None:
+        now = time.perf_counter()
+        in_flight = {k: now - t for k, t in self.started_at.items()}
+        self.progress.update(self.bar, advance=advance, failed=self.failed, elapsed=_clock(now - self.clock),
+                             left=_clock(self.estimator.remaining(in_flight)),
+                             description=description or (self.running[-1] if self.running else "finishing"))
+
+    def started(self, job) -> None:
+        self.running.append(job.cell.label)
+        self.started_at[job.cell.key] = time.perf_counter()
+        self._refresh()
+
+    def finished(self, job, row: dict) -> None:
+        began = self.started_at.pop(job.cell.key, None)
+        self.estimator.done(job.cell.key, time.perf_counter() - began if began else 0.0)
+        if job.cell.label in self.running:
+            self.running.remove(job.cell.label)
+        if row["status"] in ("failed", "timeout"):
+            self.failed += 1
+            self.progress.console.print(f"[red]{row['status']}:[/] {job.cell.label}: {row.get('error')}")
+        self._refresh(advance=1)

@@ -1,0 +1,210 @@
+"""Honest conclusions: ties are called ties, real differences are found, every family trains on n.
+
+The findings are computed from stored per-example predictions, as ``dlbench report`` does; the
+cell-level tests run real cells in process on tiny data.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from dlbench.analysis import findings, scaling
+from dlbench.core.solver import Solver
+from dlbench.core.task import Dataset
+from dlbench.engine.cell import Cell, CellSettings, run_cell
+from dlbench.engine.tuning import TuneConfig
+
+
+def _row(task, solver, family, size, seed, accuracy, n_test, val=0.5):
+    return {"task": task, "modality": "tabular", "solver": solver, "family": family, "train_size": size,
+            "seed": seed, "status": "ok", "accuracy": accuracy, "val_score": val, "n_test": n_test,
+            "fit_seconds": 0.01, "predict_seconds_per_1k": 0.001, "n_params": 1, "classes": ["0", "1"]}
+
+
+def _analyse(correct: dict[tuple, np.ndarray], families: dict[str, str], val=None):
+    """Findings for fabricated per-example correctness: ``correct[(solver, size, seed)]``."""
+    rows, predictions = [], {}
+    for (solver, size, seed), right in correct.items():
+        y_true = np.arange(len(right)) % 2
+        predictions[("t", solver, size, seed)] = {"test_true": y_true, "test_pred": np.where(right, y_true, 1 - y_true)}
+        rows.append(_row("t", solver, families[solver], size, seed, float(np.mean(right)), len(right),
+                         (val or {}).get(solver, 0.5)))
+    return findings.analyse(rows, {}, predictions)["tasks"][0]
+
+
+def _words(found) -> str:
+    return " ".join(found["headline"]) + " " + " ".join(c["sentence"] for c in found["crossovers"])
+
+
+@pytest.mark.parametrize("seeds", [1, 3])
+def test_identical_predictions_are_tied_everywhere(seeds):
+    rng = np.random.default_rng(1)
+    sizes = (50, 100, 200, 400)
+    base = {n: rng.random(140) < 0.6 + n / 2000 for n in sizes}
+    correct = {(s, n, seed): base[n] for s in ("a", "b") for n in sizes for seed in range(seeds)}
+    found = _analyse(correct, {"a": "shallow", "b": "deep"}, val={"a": 0.9, "b": 0.8})
+    assert [t["verdict"] for t in found["tests"]] == ["tied"]
+    assert found["crossovers"][0]["kind"] == "tied"
+    assert "tied at every measured size" in found["crossovers"][0]["sentence"]
+    assert "overtakes" not in _words(found) and "ahead" not in _words(found)
+    assert found["tied_with_best"] == ["b"]
+
+
+@pytest.mark.parametrize("seeds", [1, 3])
+def test_two_disagreements_in_140_are_a_tie(seeds):
+    right = np.ones(140, bool)
+    right[::3] = False  # about 67% correct
+    better = right.copy()
+    better[[0, 3]] = True  # right on the same 2 more examples, in every seed
+    correct = {}
+    for n in (100, 200, 400):
+        for seed in range(seeds):
+            correct[("a", n, seed)] = better if n == 400 else right
+            correct[("b", n, seed)] = right if n == 400 else better
+    found = _analyse(correct, {"a": "deep", "b": "shallow"}, val={"a": 0.9, "b": 0.8})
+    assert found["tests"][0]["discordant"] == 2 and found["tests"][0]["verdict"] == "tied"
+    assert found["crossovers"][0]["kind"] == "tied"  # means cross, the test says nothing crossed
+    assert "overtakes" not in _words(found)
+
+
+def test_crossing_curves_overtake_at_the_right_size():
+    rng = np.random.default_rng(2)
+    order = rng.permutation(400)
+    accuracy = {"deep": {100: 0.55, 300: 0.70, 1000: 0.90, 3000: 0.95},
+                "shallow": {100: 0.75, 300: 0.80, 1000: 0.82, 3000: 0.83}}
+    correct = {}
+    for solver, curve in accuracy.items():
+        for n, acc in curve.items():
+            right = np.zeros(400, bool)
+            right[order[: int(acc * 400)]] = True
+            correct[(solver, n, 0)] = right
+    found = _analyse(correct, {"deep": "deep", "shallow": "shallow"}, val={"deep": 0.9, "shallow": 0.8})
+    cross = found["crossovers"][0]
+    assert cross["kind"] == "overtakes" and (cross["low"], cross["high"]) == (300, 1000)
+    assert 300 < cross["n"] < 1000
+    assert "overtakes shallow ML (shallow) at about" in cross["sentence"]
+
+
+def test_four_sizes_extrapolate_nothing():
+    sizes = [50, 100, 200, 400]
+    curve = scaling.Curve(sizes=sizes, means=[1 - 2 * n ** -0.5 for n in sizes],
+                          lows=[0.0] * 4, highs=[1.0] * 4)
+    curve.by_seed = {n: {0: m} for n, m in zip(sizes, curve.means)}
+    fit = scaling.check_extrapolation(curve, scaling.fit_power_law(curve))
+    assert fit.reliable and not fit.extrapolates and "needs at least 5" in fit.check
+    assert scaling.predictions(fit) == {10: None, 100: None}
+    assert scaling.n_for_target(curve, fit, 0.99)["source"] == "unknown"
+
+
+def test_a_failed_held_out_check_refuses_to_extrapolate():
+    sizes = [50, 100, 200, 400, 800]
+    means = [0.6, 0.7, 0.75, 0.78, 0.95]  # a jump at the largest size the smaller ones do not predict
+    curve = scaling.Curve(sizes=sizes, means=means, lows=[m - 0.01 for m in means], highs=[m + 0.01 for m in means],
+                          by_seed={n: {0: m} for n, m in zip(sizes, means)})
+    fit = scaling.check_extrapolation(curve, scaling.fit_power_law(curve))
+    assert not fit.extrapolates and "held-out check failed" in fit.check
+
+
+# -- cells: every family on n, Hyperband's full budget, intervals from one seed --------------------
+
+SEEN: list[tuple[str, int]] = []
+
+
+class SpyRule(Solver):
+    name, family, modalities = "spy-rule", "rule", ("tabular",)
+
+    def fit(self, X, y):
+        SEEN.append(("fit", len(y)))
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+
+def _dataset(n_train=60, n_test=40, seed=0):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_train + n_test, 3))
+    y = np.where(X[:, 0] + 0.3 * rng.normal(size=len(X)) > 0, "yes", "no")
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    return Dataset(frame.iloc[:n_train].reset_index(drop=True), y[:n_train],
+                   frame.iloc[n_train:].reset_index(drop=True), y[n_train:], "tabular")
+
+
+def _settings(tmp_path, **tuning) -> CellSettings:
+    return CellSettings(tuning=TuneConfig(**{"trials": 1, **tuning}), isolate=False, threads=1, workdir=str(tmp_path))
+
+
+def test_the_final_fit_sees_all_n_examples(tmp_path):
+    SEEN.clear()
+    data = _dataset()
+    row, trials, predictions = run_cell(Cell("t", "spy-rule", 50, 0), SpyRule, {}, data, np.arange(50),
+                                        _settings(tmp_path))
+    assert row["status"] == "ok"
+    assert SEEN[-1] == ("fit", 50)  # the refit, after the tuning trial on the inner split
+    assert len(predictions["test_pred"]) == len(data.y_test) and len(predictions["val_pred"]) == 10
+
+
+def test_a_deep_solver_refits_on_all_n_for_the_epochs_early_stopping_chose(tmp_path):
+    from dlbench.solvers.deep import MLP
+
+    class SpyMLP(MLP):
+        name = "spy-mlp"
+
+        def _build(self, X, n_classes):
+            SEEN.append(("build", len(X)))
+            return super()._build(X, n_classes)
+
+    SEEN.clear()
+    data = _dataset(n_train=120)
+    row, trials, _ = run_cell(Cell("t", "spy-mlp", 100, 0), SpyMLP, {"epochs": 6, "units": 8}, data,
+                              np.arange(100), _settings(tmp_path))
+    assert row["status"] == "ok", row["error"]
+    assert SEEN[0] == ("build", 72)  # the trial: 80 of 100 for tuning, 90% of that for gradients
+    assert SEEN[-1] == ("build", 100)  # the refit: every one of the n examples
+    assert row["epochs_trained"] == trials[0]["epochs_trained"]
+    assert json.loads(json.dumps(row["best_params"]))["epochs"] == 6  # the configuration keeps its budget
+
+
+def test_hyperband_chooses_only_full_budget_configurations(tmp_path):
+    from dlbench.solvers.deep import MLP
+
+    data = _dataset(n_train=30)
+    row, trials, _ = run_cell(Cell("t", "mlp", 18, 1), MLP, {"epochs": 9, "units": 8}, data, np.arange(18),
+                              _settings(tmp_path, tuner="hyperband", trials=4))
+    assert row["status"] == "ok", row["error"]
+    assert row["best_params"]["epochs"] == 9 and all(t["params"]["epochs"] == 9 for t in trials)
+    assert row["epochs_trained"] == 9  # fewer than 20 examples: no early stopping, the full budget
+    assert "tuner/epochs" not in row["best_params"]
+
+
+def test_one_seed_intervals_have_width_and_contain_the_estimate(tmp_path):
+    from dlbench.solvers.shallow import LogisticRegressionSolver
+
+    data = _dataset(n_train=80, n_test=60)
+    row, _, predictions = run_cell(Cell("t", "logreg", 80, 0), LogisticRegressionSolver, {}, data, np.arange(80),
+                                   _settings(tmp_path))
+    assert 0 < row["accuracy"] < 1
+    assert row["accuracy_low"] < row["accuracy"] < row["accuracy_high"]
+    assert np.mean(predictions["test_pred"] == predictions["test_true"]) == pytest.approx(row["accuracy"])
+    assert row["val_score"] is not None and row["selection_score"] is not None
+
+
+def test_logreg_beats_majority_on_breast_cancer_at_every_size(tmp_path, cli):
+    proc = cli("run", "breast-cancer", "--solvers", "majority,logreg", "--sizes", "40,80,160", "--trials", "1",
+               "--out", tmp_path, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    run_dir = next(tmp_path.glob("*-breast-cancer"))
+    with (run_dir / "summary.csv").open(encoding="utf-8") as fh:
+        rows = {r["solver"]: r for r in csv.DictReader(fh)}
+    assert rows["logreg"]["crossover_vs_rule_kind"] == "ahead"
+    assert rows["majority"]["vs_best_at_n_max"] == "behind"
+    with (run_dir / "results.csv").open(encoding="utf-8") as fh:
+        cells = list(csv.DictReader(fh))
+    assert all(float(c["accuracy_low"]) < float(c["accuracy"]) < float(c["accuracy_high"]) for c in cells)

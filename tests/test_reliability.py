@@ -1,0 +1,166 @@
+"""Nothing lost, nothing stale, nothing unsafe: signals, locks, resume, ordering, CSV injection.
+
+Each test starts real `dlbench` processes on tiny data, as a user or a batch scheduler would.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dlbench.core.store import ResultsStore, csv_safe, csv_unescape, write_csv
+
+TINY = ("--solvers", "majority,naive-bayes", "--sizes", "30,60", "--trials", "1")
+
+
+def _run_dir(out):
+    dirs = [p for p in out.iterdir() if p.is_dir()]
+    assert len(dirs) == 1, dirs
+    return dirs[0]
+
+
+def _rows(run_dir):
+    with (run_dir / "results.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_a_run_that_cannot_start_leaves_no_folder(tmp_path, cli):
+    out = tmp_path / "out"
+    proc = cli("run", "wine", "--solvers", "cnn", "--out", out, cwd=tmp_path)  # cnn takes images only
+    assert proc.returncode == 2
+    assert not out.exists() or not any(out.iterdir())
+    proc = cli("run", "mnist", "--out", out, cwd=tmp_path)  # online task, offline here
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_sigterm_keeps_what_finished(tmp_path):
+    out = tmp_path / "out"
+    env = {**os.environ, "DLBENCH_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "dlbench", "run", "digits", "--solvers", "majority,mlp",
+                             "--sizes", "100,200,400,800", "--trials", "2", "--workers", "1", "--out", str(out)],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while time.time() < deadline:  # wait until at least one cell is stored
+        db = next(out.glob("*/results.db"), None) if out.exists() else None
+        if db is not None:
+            try:
+                with sqlite3.connect(db) as con:
+                    if con.execute("SELECT count(*) FROM cells").fetchone()[0] >= 1:
+                        break
+            except sqlite3.Error:
+                pass
+        time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    run_dir = _run_dir(out)
+    rows = _rows(run_dir)
+    assert 1 <= len(rows) < 8
+    assert (run_dir / "index.html").stat().st_size > 1000
+    assert not (run_dir / ".lock").exists()
+    assert not list(run_dir.glob(".*.tmp"))  # every file was renamed into place
+
+
+def test_a_second_run_cannot_write_a_locked_folder(tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("run", "wine", *TINY, "--out", out, cwd=tmp_path).returncode == 0
+    run_dir = _run_dir(out)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (run_dir / ".lock").write_text(str(holder.pid))
+        proc = cli("run", "--resume", run_dir, cwd=tmp_path)
+        assert proc.returncode == 2 and "in use by another dlbench run" in proc.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+    # The holder is gone: its lock is stale and the resume takes it over.
+    assert cli("run", "--resume", run_dir, cwd=tmp_path).returncode == 0
+    assert not (run_dir / ".lock").exists()
+
+
+def test_resume_reruns_timed_out_cells_and_keeps_one_row_per_cell(tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("run", "wine", *TINY, "--out", out, cwd=tmp_path).returncode == 0
+    run_dir = _run_dir(out)
+    with sqlite3.connect(run_dir / "results.db") as con:
+        con.execute("UPDATE cells SET status = 'timeout', accuracy = NULL WHERE solver = 'naive-bayes'")
+    proc = cli("run", "--resume", run_dir, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = _rows(run_dir)
+    assert len(rows) == 4 and all(r["status"] == "ok" for r in rows)
+    keys = [(r["task"], r["solver"], int(r["train_size"]), int(r["seed"])) for r in rows]
+    assert keys == sorted(keys)  # sorted by the cell key, not by when cells finished
+
+
+def test_resume_refuses_changed_data(tmp_path, cli):
+    data = tmp_path / "mine.csv"
+    lines = ["x,y,label"] + [f"{i % 7},{i % 3},{'a' if i % 2 else 'b'}" for i in range(80)]
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    assert cli("run", data, "--target", "label", *TINY, "--out", out, cwd=tmp_path).returncode == 0
+    data.write_text("\n".join(lines[:-5]) + "\n")
+    proc = cli("run", "--resume", _run_dir(out), cwd=tmp_path)
+    assert proc.returncode == 2 and "changed since" in proc.stderr
+
+
+def test_same_seed_gives_byte_identical_csv_files(tmp_path, cli):
+    for name in ("a", "b"):
+        args = ("run", "wine", "--solvers", "majority,logreg", "--sizes", "30,60", "--trials", "3", "--seed", "3")
+        workers = "1" if name == "a" else "2"
+        assert cli(*args, "--workers", workers, "--out", tmp_path / name, cwd=tmp_path).returncode == 0
+    a, b = _run_dir(tmp_path / "a"), _run_dir(tmp_path / "b")
+
+    def stable(path):  # drop the columns that measure time
+        with path.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        noisy = {"fit_seconds", "fit_cpu_seconds", "tune_seconds", "predict_seconds", "predict_seconds_per_1k",
+                 "peak_memory_mb", "finished_at", "seconds", "model_bytes"}
+        return [{k: v for k, v in r.items() if k not in noisy} for r in rows]
+
+    assert stable(a / "results.csv") == stable(b / "results.csv")
+    assert stable(a / "trials.csv") == stable(b / "trials.csv")
+
+
+def test_csv_cells_are_safe_in_a_spreadsheet(tmp_path):
+    rows = [{"task": "=HYPERLINK(\"http://x\")", "solver": "+cmd", "accuracy": -0.5, "error": "@SUM(A1)"},
+            {"task": "-2+3", "solver": "plain", "accuracy": 0.9, "error": "fine"}]
+    path = write_csv(rows, tmp_path / "x.csv", ["task", "solver", "accuracy", "error"])
+    with path.open(encoding="utf-8") as fh:
+        back = list(csv.DictReader(fh))
+    assert back[0]["task"].startswith("'=") and back[0]["solver"] == "'+cmd" and back[0]["error"] == "'@SUM(A1)"
+    assert back[0]["accuracy"] == "-0.5"  # numbers stay numbers, negative ones too
+    assert back[1]["task"] == "'-2+3" and back[1]["solver"] == "plain"
+    assert [csv_unescape(r["task"]) for r in back] == [r["task"] for r in rows]
+    assert csv_safe(-1) == -1 and csv_safe("ok") == "ok"
+
+
+def test_an_old_store_gains_the_new_columns(tmp_path):
+    db = tmp_path / "results.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE cells (task TEXT, solver TEXT, train_size INTEGER, seed INTEGER, status TEXT, "
+                    "accuracy REAL, PRIMARY KEY (task, solver, train_size, seed))")
+        con.execute("INSERT INTO cells VALUES ('t', 's', 10, 0, 'ok', 0.5)")
+    with ResultsStore(db) as store:
+        row = store.rows()[0]
+        assert row["accuracy"] == 0.5 and "accuracy_low" in row and row["accuracy_low"] is None
+
+
+@pytest.mark.parametrize("content", [b"\x00garbage" * 100, b""])
+def test_a_damaged_store_is_a_one_line_error(tmp_path, cli, content):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "results.db").write_bytes(content)
+    (run_dir / "run.json").write_text("{not json")
+    for args in (("report", run_dir), ("run", "--resume", run_dir)):
+        proc = cli(*args, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
