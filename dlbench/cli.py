@@ -92,20 +92,24 @@ def list_cmd(ctx: click.Context, kind: str, as_json: bool) -> None:
         header = ("name", "modality", "examples", "classes", "data", "source")
         rows = [
             (m["name"], m["modality"], f"{m['examples']:,}" if m["examples"] else "?",
-             str(m["classes"] or "?"), "offline" if m["offline"] else "online", _shorten(m["source"], 34))
+             str(m["classes"] or "?"), "offline" if m["offline"] else "online", m["source"] or "")
             for m in items
         ]
-        out = Table(title="Tasks")
-        for column in header:
-            out.add_column(column, no_wrap=True)
-        for row in rows:
-            out.add_row(*row)
+        title = "Tasks"
     else:
-        out = Table("name", "family", "modalities", title="Solvers")
-        out.add_column("description", overflow="fold")
-        for m in items:
-            out.add_row(m["name"], m["family"], ", ".join(m["modalities"]), m["description"])
-    _console().print(out)
+        header = ("name", "family", "modalities", "description")
+        rows = [(m["name"], m["family"], ",".join(m["modalities"]), m["description"] or "") for m in items]
+        title = "Solvers"
+    # Every column but the last keeps its longest value whole; the last one is cut to fit the terminal.
+    console = _console()
+    widths = [max([len(column)] + [len(r[i]) for r in rows]) for i, column in enumerate(header)]
+    room = max(10, console.width - sum(widths[:-1]) - 2 * (len(header) - 1))
+    out = Table(title=title, box=None, pad_edge=False, show_edge=False, padding=(0, 1))
+    for i, column in enumerate(header):
+        out.add_column(column, no_wrap=True, min_width=widths[i] if i < len(header) - 1 else None)
+    for row in rows:
+        out.add_row(*row[:-1], _shorten(row[-1], room))
+    console.print(out)
 
 
 _data_options = [
@@ -173,10 +177,11 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, as_json:
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder that receives the run folder OUT/<run-id>/.")
 @data_options
+@click.option("--open", "open_report", is_flag=True, help="Open the report in your browser when the run ends.")
 @click.pass_context
 def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed, trials, tuner, tune_time,
         trial_timeout, budget, cell_timeout, executor, workers, threads, scheduler, target_score, resume_dir, out, target,
-        text_column, test_path) -> None:
+        text_column, test_path, open_report) -> None:
     """Train rule-based, shallow and deep solvers on each task, at growing training-set sizes.
 
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
@@ -211,7 +216,18 @@ def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed
         if runner.run_dir is not None and runner.store is not None:
             _print_summary(runner.run_dir)
     click.echo(f"run folder: {run_dir}")
-    click.echo(f"report: {(run_dir / 'index.html').resolve().as_uri()}")
+    _announce(run_dir / "index.html", open_report)
+
+
+def _announce(page, open_it: bool) -> None:
+    """The last line of a command that wrote a page: its file:// link; ``--open`` shows it."""
+    uri = page.resolve().as_uri()
+    click.echo(f"report: {uri}")
+    if open_it:
+        import webbrowser
+
+        if not webbrowser.open(uri):
+            click.echo("warning: no browser found to open the report; open the link above", err=True)
 
 
 def _terminate(signum, frame) -> None:
@@ -263,7 +279,8 @@ def _print_summary(run_dir) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
-def report(run_dir: str) -> None:
+@click.option("--open", "open_report", is_flag=True, help="Open the report in your browser.")
+def report(run_dir: str, open_report: bool) -> None:
     """Rebuild a run's results.csv and index.html from its database (no retraining)."""
     from pathlib import Path
 
@@ -271,7 +288,24 @@ def report(run_dir: str) -> None:
 
     if not (Path(run_dir) / "results.db").exists():
         raise UsageError(f"{run_dir} has no results.db: give a run folder written by `dlbench run`")
-    click.echo(f"report: {rebuild(run_dir)}")
+    _announce(rebuild(run_dir), open_report)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("run_dirs", nargs=-1, type=click.Path(file_okay=False), metavar="RUN_A RUN_B [RUN_C...]")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder that receives the comparison's index.html and compare.csv.")
+@click.option("--open", "open_report", is_flag=True, help="Open the comparison in your browser.")
+def compare(run_dirs, out_dir: str, open_report: bool) -> None:
+    """Compare runs of the same tasks: scores with intervals, paired differences, time ratios.
+
+    The first run is the baseline; every other run is compared with it cell by cell.
+    """
+    from pathlib import Path
+
+    from dlbench.report.compare import write_comparison
+
+    _announce(write_comparison([Path(d) for d in run_dirs], Path(out_dir)), open_report)
 
 
 def main(argv: list[str] | None = None) -> None:

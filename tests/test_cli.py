@@ -88,7 +88,7 @@ def test_info_json_gives_metadata_and_statistics(tmp_path, cli):
 
 def test_run_digits_all_three_families(tmp_path, cli):
     """The README's first command: every family gets a row and the best is at least 0.95."""
-    proc = cli("run", "digits", "--solvers", "majority,logreg,mlp,cnn", "--sizes", "full", "--trials", "1",
+    proc = cli("run", "digits", "--solvers", "majority,logreg,mlp,cnn", "--sizes", "full", "--seeds", "1", "--trials", "1",
                "--out", tmp_path / "out", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     run_dir = run_folder(proc.stdout)
@@ -125,7 +125,7 @@ def test_run_own_csv_with_categories_and_missing_values(tmp_path, cli):
     path = tmp_path / "customers.csv"
     frame.to_csv(path, index=False)
     proc = cli("run", path, "--target", "churn", "--solvers", "majority,logreg,mlp", "--sizes", "full",
-               "--trials", "2", "--out", tmp_path / "out", cwd=tmp_path)
+               "--seeds", "1", "--trials", "2", "--out", tmp_path / "out", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = read_rows(run_folder(proc.stdout))
     assert {r["solver"] for r in rows} == {"majority", "logreg", "mlp"}
@@ -134,7 +134,7 @@ def test_run_own_csv_with_categories_and_missing_values(tmp_path, cli):
 
 
 def test_run_selected_families_and_seed_on_text(tmp_path, cli):
-    proc = cli("run", "sms-spam", "--solvers", "majority,logreg", "--sizes", "full", "--trials", "1",
+    proc = cli("run", "sms-spam", "--solvers", "majority,logreg", "--sizes", "full", "--seeds", "1", "--trials", "1",
                "--seed", "3", "--out", tmp_path, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = read_rows(run_folder(proc.stdout))

@@ -45,7 +45,7 @@ def toy_run(tmp_path, monkeypatch):
     calls: list = []
     monkeypatch.setitem(REGISTRY, "toy-reversed", None)  # restored after the test
     executors.register("toy-reversed")(_toy_executor(calls))
-    config = RunConfig(tasks=["wine"], solvers=["majority", "naive-bayes"], sizes=[30, 60], trials=1,
+    config = RunConfig(tasks=["wine"], solvers=["majority", "naive-bayes"], sizes=[30, 60], trials=1, seeds=1,
                        executor="toy-reversed", out=str(tmp_path))
     run = Run(config, discover(None), on_finish=html.write_report)
     run_dir = run.execute()

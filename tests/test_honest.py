@@ -197,7 +197,7 @@ def test_one_seed_intervals_have_width_and_contain_the_estimate(tmp_path):
 
 
 def test_logreg_beats_majority_on_breast_cancer_at_every_size(tmp_path, cli):
-    proc = cli("run", "breast-cancer", "--solvers", "majority,logreg", "--sizes", "40,80,160", "--trials", "1",
+    proc = cli("run", "breast-cancer", "--solvers", "majority,logreg", "--sizes", "40,80,160", "--seeds", "1", "--trials", "1",
                "--out", tmp_path, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     run_dir = next(tmp_path.glob("*-breast-cancer"))

@@ -24,7 +24,7 @@ def test_readme_task_and_solver_examples_run(tmp_path, cli):
     solvers = json.loads(cli("list", "solvers", "--json", cwd=tmp_path).stdout)
     assert any(t["name"] == "xor" for t in tasks)
     assert any(s["name"] == "nearest-centroid" and s["family"] == "shallow" for s in solvers)
-    proc = cli("run", "xor:n=400", "--solvers", "majority,nearest-centroid", "--sizes", "full", "--trials", "3",
+    proc = cli("run", "xor:n=400", "--solvers", "majority,nearest-centroid", "--sizes", "full", "--seeds", "1", "--trials", "3",
                "--out", tmp_path / "out", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     run_dir = next(l.split(": ", 1)[1] for l in proc.stdout.splitlines() if l.startswith("run folder: "))

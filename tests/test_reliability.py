@@ -17,7 +17,7 @@ import pytest
 
 from dlbench.core.store import ResultsStore, csv_safe, csv_unescape, write_csv
 
-TINY = ("--solvers", "majority,naive-bayes", "--sizes", "30,60", "--trials", "1")
+TINY = ("--solvers", "majority,naive-bayes", "--sizes", "30,60", "--seeds", "1", "--trials", "1")
 
 
 def _run_dir(out):
@@ -45,7 +45,7 @@ def test_sigterm_keeps_what_finished(tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "DLBENCH_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "dlbench", "run", "digits", "--solvers", "majority,mlp",
-                             "--sizes", "100,200,400,800", "--trials", "2", "--workers", "1", "--out", str(out)],
+                             "--sizes", "100,200,400,800", "--seeds", "1", "--trials", "2", "--workers", "1", "--out", str(out)],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
     while time.time() < deadline:  # wait until at least one cell is stored
@@ -114,7 +114,7 @@ def test_resume_refuses_changed_data(tmp_path, cli):
 
 def test_same_seed_gives_byte_identical_csv_files(tmp_path, cli):
     for name in ("a", "b"):
-        args = ("run", "wine", "--solvers", "majority,logreg", "--sizes", "30,60", "--trials", "3", "--seed", "3")
+        args = ("run", "wine", "--solvers", "majority,logreg", "--sizes", "30,60", "--seeds", "1", "--trials", "3", "--seed", "3")
         workers = "1" if name == "a" else "2"
         assert cli(*args, "--workers", workers, "--out", tmp_path / name, cwd=tmp_path).returncode == 0
     a, b = _run_dir(tmp_path / "a"), _run_dir(tmp_path / "b")
@@ -164,3 +164,37 @@ def test_a_damaged_store_is_a_one_line_error(tmp_path, cli, content):
         proc = cli(*args, cwd=tmp_path)
         assert proc.returncode == 2, (args, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+SPAWNER = '''
+import subprocess, sys, time
+import numpy as np
+from dlbench import Solver
+
+
+class Spawner(Solver):
+    name, family, modalities = "spawner", "shallow", ("tabular",)
+
+    def fit(self, X, y):
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)  # " + "{marker}"])
+        time.sleep(300)
+        return self
+
+    def predict_proba(self, X):
+        return np.ones((len(X), 2)) / 2
+'''
+
+
+def test_a_timeout_kills_the_solvers_own_children(tmp_path, cli):
+    marker = f"dlbench-orphan-{os.getpid()}-{time.time_ns()}"
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    (tasks / "spawner.py").write_text(SPAWNER.replace("{marker}", marker))
+    proc = cli("--tasks-dir", tasks, "run", "wine", "--solvers", "spawner,majority", "--sizes", "30", "--seeds", "1", "--trials", "1",
+               "--cell-timeout", "5s", "--out", tmp_path / "out", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["solver"]: r for r in _rows(_run_dir(tmp_path / "out"))}
+    assert rows["spawner"]["status"] == "timeout" and rows["majority"]["status"] == "ok"
+    time.sleep(1)
+    survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
+    assert survivors == [], "a timed-out solver's child survived"

@@ -94,3 +94,30 @@ def decide(comparisons: list[dict[str, Any] | None]) -> list[str]:
         comparison["verdict"] = stats.verdict(comparison, p)
         verdicts.append(comparison["verdict"])
     return verdicts
+
+
+def crossfit_winner(validation: Mapping[str, Mapping[int, tuple[np.ndarray, np.ndarray]]]) -> float | None:
+    """Validation accuracy of "pick the solver with the best validation score", honestly estimated.
+
+    ``validation`` maps solver -> seed -> (true, predicted) validation labels of the cell's chosen
+    configuration; at one size and seed every solver's validation split is the same. The split
+    is halved; the solver best on one half is scored on the other, both ways, averaged, and
+    then averaged over the seeds every solver has. None with fewer than two solvers.
+    """
+    if len(validation) < 2:
+        return None
+    seeds = sorted(set.intersection(*(set(v) for v in validation.values())))
+    estimates = []
+    for seed in seeds:
+        y_true = next(iter(validation.values()))[seed][0]
+        if any(len(v[seed][0]) != len(y_true) or np.any(v[seed][0] != y_true) for v in validation.values()):
+            continue  # not the same validation examples: nothing to pair
+        order = np.random.default_rng(_seed_of("halves", seed)).permutation(len(y_true))
+        halves = (order[: len(order) // 2], order[len(order) // 2:])
+        if min(len(h) for h in halves) == 0:
+            continue
+        names = sorted(validation)
+        acc = [{s: float(np.mean(validation[s][seed][1][h] == y_true[h])) for s in names} for h in halves]
+        chosen = [max(names, key=lambda s: a[s]) for a in acc]  # max keeps the first (by name) of ties
+        estimates.append((acc[1][chosen[0]] * len(halves[1]) + acc[0][chosen[1]] * len(halves[0])) / len(y_true))
+    return float(np.mean(estimates)) if estimates else None

@@ -17,7 +17,7 @@ from itertools import combinations
 from typing import Any
 
 from dlbench.analysis import scaling, sentences, stats, tables
-from dlbench.analysis.evidence import Evidence, decide
+from dlbench.analysis.evidence import Evidence, crossfit_winner, decide
 from dlbench.analysis.tables import FAMILY_ORDER
 
 DEFAULT_TARGET_FRACTION = 0.95
@@ -279,6 +279,14 @@ def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
     pairs = {k: (v["test_true"], v["test_pred"]) for k, v in (predictions or {}).items() if "test_pred" in v}
     evidence = Evidence(pairs, cells.to_dict("records"))
     tasks = [analyse_task(cells, t, run_info, evidence) for t in sorted(cells["task"].dropna().unique())]
+    for t in tasks:
+        if t["best"] is not None:
+            validation: dict[str, dict[int, tuple]] = {}
+            for (task, solver, size, seed), v in (predictions or {}).items():
+                if task == t["task"] and size == t["largest"] and "val_pred" in v:
+                    validation.setdefault(solver, {})[int(seed)] = (v["val_true"], v["val_pred"])
+            t["best"]["val_crossfit"] = crossfit_winner(validation)
+            t["headline"] = sentences.headline(t)
     across = None
     if len(tasks) >= 2:
         across = ranks_across(

@@ -39,10 +39,12 @@ def _span(sizes: list[int]) -> str:
 
 def crossover_sentence(fa: str, a: str, fb: str, b: str, r: dict[str, Any]) -> str:
     """One crossover in words, seen from ``a`` (family ``fa``) against ``b``."""
+    pair = f"{_who(fa, a)} and {_who(fb, b)}"
+    pair = pair[0].upper() + pair[1:]
     if r["kind"] == "none":
-        return f"{_who(fa, a)} and {_who(fb, b)} were never measured at the same size."
+        return f"{pair} were never measured at the same size."
     if r["kind"] == "tied":
-        return (f"{_who(fa, a)} and {_who(fb, b)} are tied at every measured size ({_span(r['sizes'])}): "
+        return (f"{pair} are tied at every measured size ({_span(r['sizes'])}): "
                 "no difference there is significant on the paired test over test examples.")
     lead, lead_s, trail, trail_s = (fa, a, fb, b) if r["kind"] in ("overtakes", "ahead") else (fb, b, fa, a)
     lead_w, trail_w = _who(lead, lead_s), _who(trail, trail_s)
@@ -81,8 +83,10 @@ def best_sentence(found) -> str:
         ci = f" (95% interval {best['low']:.3f}–{best['high']:.3f} {over})"
     tied = found.get("tied_with_best") or []
     ties = f"; tied with it on the paired test: {', '.join(tied)}" if tied else ""
+    honest = best.get("val_crossfit")
+    picked = f" ({fmt(honest)} for the choice among solvers, cross-fitted)" if honest is not None else ""
     return (f"Best by validation score: {best['solver']} ({FAMILY_LABEL.get(best['family'], best['family'])}), "
-            f"validation {fmt(best['val'])}, test accuracy {fmt(best['test'])}{ci}, at n={best['size']:,} "
+            f"validation {fmt(best['val'])}{picked}, test accuracy {fmt(best['test'])}{ci}, at n={best['size']:,} "
             f"training examples{ties}.")
 
 

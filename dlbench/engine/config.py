@@ -107,7 +107,8 @@ def usable_cores() -> int:
 def select_solvers(registry: Registry, config: RunConfig) -> dict[str, type]:
     unknown = sorted(set(config.families) - set(FAMILIES))
     if unknown:
-        raise UsageError(f"unknown famil{'ies' if len(unknown) > 1 else 'y'} {unknown}: choose from {','.join(FAMILIES)}")
+        raise UsageError(f"unknown famil{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)}: "
+                         f"choose from {', '.join(FAMILIES)}")
     if config.solvers:
         chosen = {name: registry.get("solver", name) for name in config.solvers}
     else:

@@ -102,8 +102,27 @@ def _die_with_parent() -> None:
             pass
 
 
-def _child(conn, fn, args, kwargs) -> None:
+def _to_log(log_path: str | None) -> None:
+    """Send this process's stdout and stderr (C libraries' too) to the end of ``log_path``."""
+    if not log_path:
+        return
+    try:
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    except OSError:
+        return
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def _child(conn, fn, args, kwargs, log_path=None) -> None:
     _die_with_parent()
+    try:
+        os.setpgid(0, 0)  # a group of its own: a timeout kills the child and everything it started
+    except OSError:
+        pass
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is the parent's
+    _to_log(log_path)
     _fresh_std_streams()
     # Library warnings (convergence, deprecations) from hundreds of fits would bury the
     # progress display; failures still come back as errors.
@@ -142,10 +161,10 @@ def _describe_exit(code: int | None) -> str:
 class Running:
     """A forked child computing ``fn``; :meth:`result` collects it (or its failure)."""
 
-    def __init__(self, fn: Callable, args: tuple, kwargs: dict, timeout: float | None):
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict, timeout: float | None, log_path: str | None = None):
         ctx = multiprocessing.get_context("fork")
         self.connection, sender = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_child, args=(sender, fn, args, kwargs), daemon=False)
+        self.process = ctx.Process(target=_child, args=(sender, fn, args, kwargs, log_path), daemon=False)
         self.started = time.perf_counter()
         self.deadline = None if timeout is None else self.started + timeout
         self.timeout = timeout
@@ -156,8 +175,13 @@ class Running:
         return self.deadline is not None and time.perf_counter() >= self.deadline
 
     def stop(self) -> None:
-        if self.process.is_alive():
-            self.process.kill()
+        """Kill the child's whole process group (its own children too), then reap it."""
+        if self.process.pid is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError, OSError):
+                if self.process.is_alive():
+                    self.process.kill()
         self.process.join()
         self.connection.close()
 
@@ -178,9 +202,12 @@ class Running:
         return Outcome(payload, time.perf_counter() - self.started, memory)
 
 
-def start(fn: Callable, *args, timeout: float | None = None, **kwargs) -> Running:
-    """Fork a child running ``fn(*args, **kwargs)``; wait on ``.connection``, then ``.result()``."""
-    return Running(fn, args, kwargs, timeout)
+def start(fn: Callable, *args, timeout: float | None = None, log_path: str | None = None, **kwargs) -> Running:
+    """Fork a child running ``fn(*args, **kwargs)``; wait on ``.connection``, then ``.result()``.
+
+    With ``log_path`` the child's stdout and stderr (library logs and warnings) go to that file.
+    """
+    return Running(fn, args, kwargs, timeout, log_path)
 
 
 def call(fn: Callable, *args, timeout: float | None = None, isolate: bool = True, **kwargs) -> Outcome:

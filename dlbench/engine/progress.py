@@ -1,8 +1,8 @@
 """What a running grid shows: a labelled progress bar whose time left comes from a cost model of the cells.
 
-Owns :class:`Estimator` (remaining seconds from the cells finished so far: each solver's cost
-grows with the training size as a power fitted to its finished cells, per family where a
-solver has not finished any) and :class:`RunProgress` (the rich progress bar, failures as they
+Owns :class:`Estimator` (remaining seconds from the cells finished so far: a cost model in
+which each solver's cost grows with the training size as a power fitted to its largest finished
+cells, combined with the mean cost of a finished cell) and :class:`RunProgress` (the rich progress bar, failures as they
 happen). Cells differ in cost by orders of magnitude and run smallest first, so counting cells,
 as a plain progress bar does, is several times too optimistic. It does not run cells.
 """
@@ -51,8 +51,9 @@ class Estimator:
         return sxy / sxx if sxx > 1e-9 else None
 
     def _exponent(self, family: str | None) -> float:
-        """How cost grows with size, pooled over a family's solvers, kept in [0, 1.5]."""
-        slope = self._slope([pts for s, pts in self.seen.items() if family is None or self.family_of.get(s) == family])
+        """How cost grows with size, pooled over a family's solvers (their two largest sizes), in [0, 1.5]."""
+        slope = self._slope([_largest_two(pts) for s, pts in self.seen.items()
+                             if family is None or self.family_of.get(s) == family])
         if slope is None:
             return DEFAULT_EXPONENT if family is None else self._exponent(None)
         return min(max(slope, 0.0), 1.5)
@@ -67,7 +68,7 @@ class Estimator:
             return None
         own = self.seen.get(solver) or []
         if len({n for n, _ in own}) >= 2:
-            b = min(max(self._slope([own]), 0.0), 1.5)
+            b = min(max(self._slope([_largest_two(own)]), 0.0), 1.5)
         else:
             b = self._exponent(family)
         points = own or [p for s, pts in self.seen.items() if self.family_of.get(s) == family
@@ -76,15 +77,32 @@ class Estimator:
         return math.exp(level + b * math.log(size))
 
     def remaining(self, running: dict[Any, float] | None = None) -> float | None:
-        """Seconds left; ``running`` maps cells in flight to the seconds they have run already."""
+        """Seconds left; ``running`` maps cells in flight to the seconds they have run already.
+
+        The geometric mean of two estimates that err in opposite directions: the cost model
+        (cost grows more slowly at large n than the sizes seen so far suggest, so it runs high)
+        and the mean cost of a finished cell times the cells left (cells grow with n and run
+        smallest first, so it runs low).
+        """
         if not self.seen:
             return None
         running = running or {}
-        total = 0.0
+        modelled = 0.0
         for key, (solver, family, size) in self.pending.items():
             cost = self.predict(solver, family, size) or 0.0
-            total += max(0.0, cost - running.get(key, 0.0))
-        return total / min(self.workers, max(1, len(self.pending)))
+            modelled += max(0.0, cost - running.get(key, 0.0))
+        finished = [t for pts in self.seen.values() for _, t in pts]
+        counted = sum(finished) / len(finished) * len(self.pending) - sum(running.values())
+        counted = max(counted, 1e-3)
+        workers = min(self.workers, max(1, len(self.pending)))
+        return math.sqrt(max(modelled, 1e-3) * counted) / workers
+
+
+def _largest_two(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The points at a solver's two largest sizes: cost growth slows with n (early stopping, plateaus),
+    so the recent slope predicts the next size better than the slope over all sizes."""
+    sizes = sorted({n for n, _ in points})[-2:]
+    return [p for p in points if p[0] in sizes]
 
 
 def _clock(seconds: float | None) -> str:

@@ -42,6 +42,16 @@ def _signed(v, digits: int = 3) -> str:
     return "" if _num(v) == "" else f"{float(v):+.{digits}f}"
 
 
+def _seconds(v) -> str:
+    """``0.8 ms``, ``42 ms``, ``3.1 s``, ``2.5 min``."""
+    if _num(v) == "":
+        return ""
+    v = float(v)
+    if v < 1:
+        return f"{v * 1000:.2g} ms" if v < 0.01 else f"{v * 1000:.0f} ms"
+    return f"{v:.1f} s" if v < 120 else f"{v / 60:.1f} min"
+
+
 def _bytes(v) -> str:
     """``512 B``, ``3.1 kB``, ``12.4 MB`` (powers of 1,000)."""
     if _num(v) == "":
@@ -67,7 +77,7 @@ def _environment():
 
     env = Environment(loader=PackageLoader("dlbench.report", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(num=_num, int=_int, signed=_signed, p=_pvalue, n=fmt_n, bytes=_bytes,
+    env.filters.update(seconds=_seconds, num=_num, int=_int, signed=_signed, p=_pvalue, n=fmt_n, bytes=_bytes,
                        family=lambda f: FAMILY_LABEL.get(f, f or ""))
     return env
 
@@ -99,7 +109,7 @@ def _run_view(run_info: dict[str, Any]) -> dict[str, Any]:
 
 def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
     """The task's sections, rendered in the order of :data:`~dlbench.report.sections.SECTIONS`."""
-    from markupsafe import Markup
+    from markupsafe import Markup, escape
 
     from dlbench.report.sections import SECTIONS
 
@@ -111,7 +121,13 @@ def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
         path = Path(section.template)
         template = (env.from_string(path.read_text(encoding="utf-8")) if path.is_absolute()
                     else env.get_template(f"sections/{section.template}"))
-        out.append(Markup(template.render(s=found, **page, **extra)))
+        body = template.render(s=found, **page, **extra)
+        title = escape(section.title)
+        if section.folded:
+            body = f'<details class="section" id="{found["anchor"]}-{section.name}"><summary>{title}</summary>\n{body}</details>'
+        elif section.title:
+            body = f"<h3>{title}</h3>\n{body}"
+        out.append(Markup(body))
     return out
 
 

@@ -27,6 +27,8 @@ class Section:
     name: str
     template: str
     build: Callable[[dict[str, Any]], dict[str, Any] | None] = lambda s: {}
+    title: str = ""  # the section's heading (none for the headline)
+    folded: bool = False  # shown closed (``<details>``): the first screen keeps the answer
 
 
 def _figure(make: Callable[[dict[str, Any]], str | None]) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -49,6 +51,32 @@ def _figure(make: Callable[[dict[str, Any]], str | None]) -> Callable[[dict[str,
 def _scaling(found: dict[str, Any]) -> dict[str, Any]:
     return {**_figure(figures.scaling_laws)(found),
             "scaling_rows": [found["scaling"][s] for s in _family_sorted(found["curves"], found["families"])]}
+
+
+def _headline(found: dict[str, Any]) -> dict[str, Any]:
+    """The answer card: the winner and the best of each other family, with interval, verdict and cost."""
+    best = found["best"]
+    if best is None:
+        return {"card": []}
+    board = {r["solver"]: r for r in found["board"]}
+    verdicts = {t["solver"]: t["verdict"] for t in found["tests"]}
+    # verdicts are the winner's against the other: flip them to say where the other stands
+    flip = {"ahead": "behind", "behind": "ahead"}
+    solvers = [best["solver"]] + [b for f, b in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]])
+                                  if b != best["solver"]]
+    card = []
+    for solver in solvers:
+        r = board.get(solver, {})
+        card.append({"solver": solver, "family": found["families"].get(solver), "winner": solver == best["solver"],
+                     "test": r.get("accuracy"), "low": r.get("accuracy_low"), "high": r.get("accuracy_high"),
+                     "verdict": flip.get(verdicts.get(solver), verdicts.get(solver)),
+                     "fit_seconds": r.get("fit_seconds"), "latency": r.get("predict_seconds_per_1k"),
+                     "n_params": r.get("n_params"), "model_bytes": r.get("model_bytes")})
+    return {"card": card}
+
+
+def _problems(found: dict[str, Any]) -> dict[str, Any] | None:
+    return {} if found["problems"] else None
 
 
 def _leaderboard(found: dict[str, Any]) -> dict[str, Any]:
@@ -91,15 +119,15 @@ def _family_sorted(solvers, families) -> list[str]:
 
 
 SECTIONS: list[Section] = [
-    Section("headline", "headline.html"),
-    Section("curves", "curves.html", _figure(figures.learning_curves)),
-    Section("scaling", "scaling.html", _scaling),
-    Section("crossovers", "crossovers.html"),
-    Section("compute", "compute.html", _figure(figures.compute_tradeoffs)),
-    Section("leaderboard", "leaderboard.html", _leaderboard),
-    Section("tests", "tests.html"),
-    Section("confusion", "confusion.html", _confusion),
-    Section("audit", "audit.html", _audit),
-    Section("problems", "problems.html"),
-    Section("cells", "cells.html"),
+    Section("headline", "headline.html", _headline),
+    Section("curves", "curves.html", _figure(figures.learning_curves), "Learning curves"),
+    Section("problems", "problems.html", _problems, "Cells that did not finish"),
+    Section("leaderboard", "leaderboard.html", _leaderboard, "Leaderboard at the largest size", folded=True),
+    Section("tests", "tests.html", title="Paired tests", folded=True),
+    Section("crossovers", "crossovers.html", title="Crossovers", folded=True),
+    Section("scaling", "scaling.html", _scaling, "Scaling laws", folded=True),
+    Section("compute", "compute.html", _figure(figures.compute_tradeoffs), "Accuracy against compute", folded=True),
+    Section("confusion", "confusion.html", _confusion, "Confusion matrix of the best solver", folded=True),
+    Section("audit", "audit.html", _audit, "Data audit", folded=True),
+    Section("cells", "cells.html", title="All cells", folded=True),
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import time
+from pathlib import Path
 
 from dlbench.engine import isolation
 from dlbench.engine.cell import CellSettings, run_cell
@@ -44,6 +45,8 @@ class ProcessExecutor:
         from multiprocessing.connection import wait
 
         self._preload(jobs)
+        log_path = Path(self.settings.workdir) / "logs" / "cells.log"  # library noise stays off the terminal
+        log_path.parent.mkdir(parents=True, exist_ok=True)
         pending, running = list(jobs), {}
         try:
             while pending or running:
@@ -54,7 +57,7 @@ class ProcessExecutor:
                     on_start(job)
                     handle = isolation.start(
                         run_cell, job.cell, job.solver_cls, job.extra_params, job.dataset, job.train_idx,
-                        self.settings, timeout=time_limit(self.cell_timeout, deadline),
+                        self.settings, timeout=time_limit(self.cell_timeout, deadline), log_path=str(log_path),
                     )
                     running[handle.connection] = (job, handle)
                 if not running:
