@@ -31,6 +31,8 @@ from dlbench.engine.environment import environment
 from dlbench.engine.executors.job import BUDGET_SPENT, Job, failure_row
 from dlbench.engine.plan import PRESETS, resolve_sizes
 
+#: Order of the families within one training size: deep cells take longest, rules are instant.
+COST_RANK = {"deep": 0, "shallow": 1, "rule": 2}
 #: Called with the run folder and the stored rows once a run ends, however it ends.
 OnFinish = Callable[[Path, list], None]
 
@@ -132,7 +134,8 @@ class Run:
         return json.loads(path.read_text(encoding="utf-8")) if self.resumed and path.exists() else {}
 
     def plan(self, on_load=lambda task: None):
-        """Every cell not finished yet, smallest sizes first, each task's data audit and fingerprint.
+        """Every cell not finished yet, smallest sizes first (the costliest families first within a size),
+        each task's data audit and fingerprint.
 
         Loads each task once; its nested subsets are drawn once per seed. On resume, a task whose
         data changed since the run began is refused.
@@ -170,7 +173,9 @@ class Run:
                         cell = Cell(task.name, name, size, seed)
                         if cell.key not in done:
                             job = Job(cell, cls, cls.for_task(task), dataset, idx, remote)
-                            jobs.append(((s_index, seed - self.config.seed, t_index, name), job))
+                            # Within a size, the costliest family first: the cores stay busy to the end.
+                            rank = COST_RANK.get(cls.family, 0)
+                            jobs.append(((s_index, rank, seed - self.config.seed, t_index, name), job))
         jobs.sort(key=lambda item: item[0])
         return [job for _, job in jobs], all_sizes, audits, prints
 

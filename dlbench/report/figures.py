@@ -20,34 +20,32 @@ from dlbench.analysis.tables import FAMILY_LABEL, FAMILY_ORDER
 #: The family colours; keep in step with the CSS variables in ``templates/report.css``.
 COLORS = {"rule": "#7b6d8d", "shallow": "#2a7ab0", "deep": "#d1495b"}
 INK, MUTED, GRID = "#1d232b", "#5f6b7a", "#dde2e8"
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h"]
-DASHES = ["-", "--", "-.", ":"]
-WIDTH = 10.0  # inches; the page scales the SVG to its column width
+#: Within a family every solver gets its own marker, line style and shade (up to 12 per family).
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "p", "*"]
+DASHES = [(0, (5, 1.6)), (0, (1, 1.3)), (0, (6, 1.6, 1, 1.6)), (0, (2.5, 1.6)), (0, (9, 1.6, 1, 1.6, 1, 1.6)),
+          (0, (1, 3)), (0, (11, 2.6)), (0, (4, 1.6, 4, 1.6, 1, 1.6)), (0, (3, 3.2)), (0, (7, 1.6, 2.5, 1.6)),
+          (0, (1.5, 1.5, 1.5, 4)), (0, (14, 2))]
+#: Figures are WIDTH inches and the page draws them at its column width: about 1,130 px at a
+#: 1,400 px window and 790 px at 800 px (figures bleed into the padding there, see report.css),
+#: so 1 pt of text shows as 1.57 px and 1.1 px. FONT_PT = 10 keeps every text >= 11 px at both.
+WIDTH = 10.0
+FONT_PT = 10.0
+LEGEND_ROWS = 36  # a legend longer than this takes two columns
 
 RC = {
-    "svg.fonttype": "none",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans"],
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.labelsize": 9,
-    "axes.edgecolor": MUTED,
-    "axes.labelcolor": INK,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.color": GRID,
-    "grid.linewidth": 0.6,
-    "xtick.color": MUTED,
-    "ytick.color": MUTED,
-    "legend.frameon": False,
-    "legend.fontsize": 8,
-    "path.simplify": True,
+    "svg.fonttype": "none", "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"], "path.simplify": True,
+    "font.size": FONT_PT, "axes.titlesize": FONT_PT + 1, "axes.titleweight": "bold", "axes.labelsize": FONT_PT + 0.5,
+    "xtick.labelsize": FONT_PT, "ytick.labelsize": FONT_PT, "legend.fontsize": FONT_PT,
+    "axes.edgecolor": MUTED, "axes.labelcolor": INK, "axes.spines.top": False, "axes.spines.right": False,
+    "axes.grid": True, "grid.color": GRID, "grid.linewidth": 0.6,
+    "xtick.color": MUTED, "ytick.color": MUTED, "xtick.labelcolor": INK, "ytick.labelcolor": INK,
+    "legend.frameon": False, "legend.handlelength": 3.4, "legend.labelspacing": 0.35,
+    "figure.constrained_layout.h_pad": 0.05, "figure.constrained_layout.w_pad": 0.05,
 }
 
 
 @contextmanager
-def _figure(key: str, width: float, height: float, **subplots):
+def _figure(key: str, width: float, height: float, layout: str | None = "constrained", **subplots):
     """A matplotlib Figure (no pyplot) under the report's style and a per-figure hash salt."""
     import sys
 
@@ -58,7 +56,7 @@ def _figure(key: str, width: float, height: float, **subplots):
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context({**RC, "svg.hashsalt": f"dlbench-{key}"}):
-        fig = Figure(figsize=(width, height))
+        fig = Figure(figsize=(width, height), layout=layout)
         axes = fig.subplots(**subplots) if subplots else fig.subplots()
         yield fig, axes
 
@@ -88,29 +86,47 @@ def _compact_path(d: str) -> str:
     return " ".join(d.split()).replace("-0 ", "0 ")
 
 
-def _short(name: str, width: int = 28) -> str:
+def _short(name: str, width: int = 24) -> str:
     """A name cut for a legend or label (tables on the page show it in full)."""
     name = str(name)
     return name if len(name) <= width else name[: width - 1] + "…"
 
 
+def _shades(base: str, n: int) -> list[str]:
+    """``n`` shades of ``base``'s hue, dark to light, spread wide; the one nearest ``base`` is ``base``."""
+    import colorsys
+
+    r, g, b = (int(base[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    h, light, s = colorsys.rgb_to_hls(r, g, b)
+    if n <= 1:
+        return [base]
+    levels = [0.27 + 0.43 * i / (n - 1) for i in range(n)]
+    nearest = min(range(n), key=lambda i: abs(levels[i] - light))
+    rgbs = [colorsys.hls_to_rgb((h + 0.12 * (level - light)) % 1.0, level, min(1.0, s * 1.1)) for level in levels]
+    return [base if i == nearest else "#" + "".join(f"{round(c * 255):02x}" for c in rgb) for i, rgb in enumerate(rgbs)]
+
+
 def _styles(solvers: list[str], families: dict[str, str], best: set[str]) -> dict[str, dict[str, Any]]:
-    """Colour by family; within a family the best solver is solid and thick, the others vary."""
-    styles, seen = {}, {}
-    for solver in solvers:
-        family = families.get(solver, "")
-        i = seen.get(family, 0)
-        seen[family] = i + 1
-        emphasised = solver in best
-        styles[solver] = {
-            "color": COLORS.get(family, MUTED),
-            "marker": MARKERS[i % len(MARKERS)],
-            "linestyle": "-" if emphasised else DASHES[(i % (len(DASHES) - 1)) + 1],
-            "linewidth": 2.4 if emphasised else 1.2,
-            "alpha": 1.0 if emphasised else 0.8,
-            "markersize": 5.5 if emphasised else 4,
-            "zorder": 3 if emphasised else 2,
-        }
+    """Colour by family; within it each solver has its own shade, marker and line style, and the
+    family's best solver is drawn solid, thick and in the family colour itself."""
+    styles = {}
+    for family in sorted({families.get(s) or "" for s in solvers}):
+        members = [s for s in solvers if (families.get(s) or "") == family]
+        shades = _shades(COLORS.get(family, MUTED), len(members))
+        top = next((s for s in members if s in best), None)
+        if top is not None:  # the family's own colour goes to its best solver
+            k = shades.index(COLORS[family]) if COLORS.get(family) in shades else 0
+            j = members.index(top)
+            shades[k], shades[j] = shades[j], shades[k]
+        others = [s for s in members if s != top]
+        for i, solver in enumerate(members):
+            emphasised = solver == top
+            styles[solver] = {
+                "color": shades[i], "marker": MARKERS[i % len(MARKERS)],
+                "linestyle": "-" if emphasised else DASHES[others.index(solver) % len(DASHES)],
+                "linewidth": 2.6 if emphasised else 1.5, "alpha": 1.0 if emphasised else 0.9,
+                "markersize": 7 if emphasised else 6, "zorder": 4 if emphasised else 3,
+            }
     return styles
 
 
@@ -118,14 +134,34 @@ def _ordered(solvers, families) -> list[str]:
     return sorted(solvers, key=lambda s: (FAMILY_ORDER.get(families.get(s), 9), s))
 
 
-def _legend_outside(ax, ncol: int = 1) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), ncol=ncol, borderaxespad=0)
+def _legend(fig, solvers, families, styles, line: bool = True, extra=()) -> None:
+    """One legend right of the panels, solvers grouped under bold family headings, then ``extra``."""
+    from matplotlib.lines import Line2D
+
+    handles, labels, heads = [], [], []
+    for family in [*FAMILY_ORDER, None]:
+        members = [s for s in solvers if families.get(s) == family or (family is None and families.get(s)
+                                                                         not in FAMILY_ORDER)]
+        if members and family is not None:
+            heads.append((len(labels), COLORS[family]))
+            handles.append(Line2D([], [], linestyle="none"))
+            labels.append(FAMILY_LABEL[family])
+        for st in (styles[s] for s in members):
+            handles.append(Line2D([], [], color=st["color"], marker=st["marker"], markersize=st["markersize"],
+                                  markeredgecolor="white", markeredgewidth=0.6, linewidth=st["linewidth"],
+                                  linestyle=st["linestyle"] if line else "none"))
+        labels += [_short(s) for s in members]
+    legend = fig.legend(handles + [h for h, _ in extra], labels + [t for _, t in extra], loc="outside right upper",
+                        ncol=1 if len(labels) + len(extra) <= LEGEND_ROWS else 2)
+    for i, colour in heads:
+        text = legend.get_texts()[i]
+        text.set(fontweight="bold", color=colour, x=-2.2 * FONT_PT * fig.dpi / 72)  # heading under the handles
 
 
-def _legend_columns(n: int) -> int:
-    return 1 if n <= 14 else 2
+def _legend_height(n_entries: int) -> float:
+    """Inches a one-column legend of ``n_entries`` needs, so the figure can be tall enough."""
+    rows = n_entries if n_entries <= LEGEND_ROWS else math.ceil(n_entries / 2)
+    return 0.3 + rows * FONT_PT * 1.6 / 72
 
 
 def _compact(v: float) -> str:
@@ -136,13 +172,13 @@ def _compact(v: float) -> str:
     return f"{v:g}"
 
 
-def _log_x(ax, sizes: list[float]) -> None:
-    """A log x axis with 1-2-5 ticks over narrow ranges, decades over wide ones."""
+def _log_x(ax, sizes: list[float], narrow: bool = False) -> None:
+    """A log x axis with 1-2-5 ticks over narrow ranges, decades over wide ones (or narrow panels)."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     ax.set_xscale("log")
     decades = math.log10(max(sizes) / min(sizes)) if min(sizes) > 0 else 0
-    subs = (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,) if decades > 4 else (1.0, 3.0)
+    subs = (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,) if decades > (2.5 if narrow else 4) else (1.0, 3.0)
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v)))
     ax.xaxis.set_minor_formatter(NullFormatter())
@@ -157,17 +193,17 @@ def learning_curves(found: dict[str, Any]) -> str | None:
         return None
     solvers = _ordered(curves, families)
     styles = _styles(solvers, families, set(found["family_best"].values()))
-    height = max(4.2, 0.2 * len(solvers) / _legend_columns(len(solvers)) + 1.2)
+    height = max(4.6, _legend_height(len(solvers) + len({families.get(s) for s in solvers})))
     with _figure(f"{found['task']}-curves", WIDTH, height) as (fig, ax):
         for solver in solvers:
             c, st = curves[solver], styles[solver]
-            label = f"{_short(solver)} ({FAMILY_LABEL.get(families.get(solver), families.get(solver))})"
-            ax.plot(c.sizes, c.means, label=label, color=st["color"], marker=st["marker"], linestyle=st["linestyle"],
-                    linewidth=st["linewidth"], alpha=st["alpha"], markersize=st["markersize"], zorder=st["zorder"])
+            ax.plot(c.sizes, c.means, color=st["color"], marker=st["marker"], linestyle=st["linestyle"],
+                    linewidth=st["linewidth"], alpha=st["alpha"], markersize=st["markersize"], zorder=st["zorder"],
+                    markeredgecolor="white", markeredgewidth=0.6)
             band = [(n, lo, hi) for n, lo, hi in zip(c.sizes, c.lows, c.highs) if lo is not None]
             if len(band) >= 2:
                 ax.fill_between([b[0] for b in band], [b[1] for b in band], [b[2] for b in band],
-                                color=st["color"], alpha=0.12 if st["linewidth"] > 2 else 0.06, linewidth=0)
+                                color=st["color"], alpha=0.12 if st["linewidth"] > 2 else 0.05, linewidth=0)
             elif len(band) == 1:
                 n, lo, hi = band[0]
                 ax.errorbar([n], [c.mean_at(n)], yerr=[[c.mean_at(n) - lo], [hi - c.mean_at(n)]],
@@ -175,15 +211,15 @@ def learning_curves(found: dict[str, Any]) -> str | None:
         _log_x(ax, found["sizes"])
         ax.set_xlabel("training examples (log scale)")
         ax.set_ylabel("test accuracy")
-        _legend_outside(ax, _legend_columns(len(solvers)))
-        fig.subplots_adjust(left=0.07, right=0.70 if _legend_columns(len(solvers)) == 1 else 0.55,
-                            bottom=0.13, top=0.96)
+        _legend(fig, solvers, families, styles)
         return to_svg(fig, f"{found['task']}-curves")
 
 
 def scaling_laws(found: dict[str, Any]) -> str | None:
     """Fitted power laws per family panel: solid over the data, dashed to 100x; target line."""
     import numpy as np
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import NullLocator
 
     from dlbench.analysis.scaling import HORIZONS
 
@@ -197,32 +233,43 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
     extrapolating = any(fits[s].extrapolates for s in reliable)
     far = max(HORIZONS) * n_max if extrapolating else n_max
     key = f"{found['task']}-scaling"
-    with _figure(key, WIDTH, 3.8, ncols=len(panel_families), sharey=True, squeeze=False) as (fig, axes):
+    extra = [(Line2D([], [], color=MUTED, linewidth=1.5), "fit over measured sizes")]
+    if extrapolating:
+        extra.append((Line2D([], [], color=MUTED, linewidth=1.5, linestyle=(0, (4, 3))), "extrapolated fit"))
+    if found["target"] is not None:
+        extra.append((Line2D([], [], color=INK, linewidth=0.9, linestyle="--", alpha=0.6), "target"))
+    height = max(4.2, _legend_height(len(reliable) + len(panel_families) + len(extra)))
+    with _figure(key, WIDTH, height, ncols=len(panel_families), sharey=True, squeeze=False) as (fig, axes):
         for ax, family in zip(axes[0], panel_families):
             for solver in (s for s in reliable if families.get(s) == family):
                 st, fit, c = styles[solver], fits[solver], curves[solver]
                 inside = np.geomspace(min(c.sizes), max(c.sizes), 40)
                 beyond = np.geomspace(max(c.sizes), far, 30)
                 ax.plot(inside, [fit.score(n) for n in inside], color=st["color"], linewidth=st["linewidth"],
-                        alpha=st["alpha"], label=_short(solver), zorder=st["zorder"])
+                        alpha=st["alpha"], zorder=st["zorder"])
                 if fit.extrapolates:  # dashed beyond the data only where the held-out check passed
                     ax.plot(beyond, [fit.score(n) for n in beyond], color=st["color"], linewidth=st["linewidth"],
                             alpha=st["alpha"], linestyle=(0, (4, 3)), zorder=st["zorder"])
                 ax.plot(c.sizes, c.means, linestyle="none", marker=st["marker"], color=st["color"],
-                        markersize=st["markersize"], alpha=st["alpha"], zorder=st["zorder"] + 1)
-            for h in ((1, *HORIZONS) if extrapolating else (1,)):
-                ax.axvline(h * n_max, color=MUTED, linewidth=0.7, linestyle=":", zorder=1)
-                ax.annotate("data" if h == 1 else f"{h}x", (h * n_max, 1.0), xycoords=("data", "axes fraction"),
-                            xytext=(-2, -10), textcoords="offset points", color=MUTED, fontsize=7, ha="right")
+                        markersize=st["markersize"], markeredgecolor="white", markeredgewidth=0.6,
+                        alpha=st["alpha"], zorder=st["zorder"] + 1)
+            marks = [h * n_max for h in ((1, *HORIZONS) if extrapolating else (1,))]
+            for x in marks:
+                ax.axvline(x, color=MUTED, linewidth=0.7, linestyle=":", zorder=1)
             if found["target"] is not None:
-                ax.axhline(found["target"], color=INK, linewidth=0.8, linestyle="--", alpha=0.6, zorder=1)
-            _log_x(ax, [n_min, far])
+                ax.axhline(found["target"], color=INK, linewidth=0.9, linestyle="--", alpha=0.6, zorder=1)
+            _log_x(ax, [n_min, far], narrow=len(panel_families) > 1)
             ax.set_xlim(n_min / 1.3, far * 1.3)
+            top = ax.secondary_xaxis("top")  # the verticals are named above the panel, clear of the data
+            top.set_xticks(marks, ["largest n" if x == n_max else f"{x / n_max:g}×" for x in marks], color=MUTED)
+            top.get_xticklabels()[0].set_ha("right")  # over the measured range, clear of "10×"
+            top.xaxis.set_minor_locator(NullLocator())
+            top.tick_params(length=0, pad=1)
+            top.spines["top"].set_visible(False)
             ax.set_title(FAMILY_LABEL[family], color=COLORS[family], loc="left")
-            ax.set_xlabel("training examples (log scale)")
-            ax.legend(loc="best")
+            ax.set_xlabel("training examples" + ("\n" if len(panel_families) > 2 else " ") + "(log scale)")
         axes[0][0].set_ylabel("test accuracy (fitted)")
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.08)
+        _legend(fig, reliable, families, {s: {**styles[s], "linestyle": "-"} for s in reliable}, extra=extra)
         return to_svg(fig, key)
 
 
@@ -233,41 +280,127 @@ def _positive(values: list[float]) -> list[float]:
     return [v if v > 0 else floor for v in values]
 
 
+#: The cost axes of the compute panels, with their units.
+COST_LABELS = {"fit_seconds": "fit time (s, log scale)",
+               "predict_seconds_per_1k": "prediction time per\n1,000 examples (s, log scale)",
+               "n_params": "parameters (log scale)", "model_bytes": "model size (bytes, log scale)"}
+
+
+def _log_cost(ax, xs: list[float]) -> None:
+    """A log cost axis with plain tick labels (0.001, 0.1, 10, 1k; no superscripts too small to read)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    narrow = max(xs) / min(xs) < 20  # under about a decade: 1-2-5 ticks
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)) if narrow else LogLocator(base=10, numticks=5))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v) if v >= 1 else f"{v:.2g}" if v >= 1e-4
+                                               else f"1e{round(math.log10(v))}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def compute_tradeoffs(found: dict[str, Any]) -> str | None:
-    """Accuracy against fit time, prediction latency and model size, Pareto fronts marked."""
+    """Accuracy against fit time, prediction latency and model size, Pareto fronts marked, every
+    point labelled where its name fits without overlap (the legend names them all)."""
+    from matplotlib.lines import Line2D
+
     pareto = found["pareto"]
     rows = [r for r in found["board"] if r["train_size"] == found["largest"] and r.get("accuracy") is not None]
     axes_spec = list(pareto["axes"].items())
     if not rows or not axes_spec:
         return None
+    families = {**{r["solver"]: r["family"] for r in rows}, **found["families"]}
+    solvers = _ordered({r["solver"] for r in rows}, families)
+    styles = _styles(_ordered(set(found["curves"]) | set(solvers), families), families,
+                     set(found["family_best"].values()))
+    front_handle = Line2D([], [], color=INK, linewidth=1.0, alpha=0.7, marker="o", markersize=8,
+                          markerfacecolor="white", markeredgecolor=INK, markeredgewidth=1.3)
+    height = max(4.4, _legend_height(len(solvers) + len({families.get(s) for s in solvers}) + 1))
     key = f"{found['task']}-compute"
-    with _figure(key, WIDTH, 3.6, ncols=len(axes_spec), sharey=True, squeeze=False) as (fig, axes):
+    placed = []
+    with _figure(key, WIDTH, height, ncols=len(axes_spec), sharey=True, squeeze=False) as (fig, axes):
         for ax, (col, label) in zip(axes[0], axes_spec):
             pts = [r for r in rows if r.get(col) is not None]
             xs = _positive([float(r[col]) for r in pts])
+            fronts = pareto["fronts"].get(col, [])
+            points = []
             for r, x in zip(pts, xs):
-                on_front = r["solver"] in pareto["fronts"].get(col, [])
-                ax.scatter([x], [r["accuracy"]], s=42 if on_front else 24, color=COLORS.get(r["family"], MUTED),
-                           edgecolors=INK if on_front else "none", linewidths=1.0, zorder=3)
-                if on_front:
-                    ax.annotate(_short(r["solver"]), (x, r["accuracy"]), xytext=(4, 4), textcoords="offset points",
-                                fontsize=7, color=INK)
-            front = [(x, r["accuracy"]) for r, x in zip(pts, xs) if r["solver"] in pareto["fronts"].get(col, [])]
-            front.sort()
+                st, on_front = styles[r["solver"]], r["solver"] in fronts
+                size = st["markersize"] + (1.5 if on_front else 0)
+                ax.plot([x], [r["accuracy"]], linestyle="none", marker=st["marker"], markersize=size,
+                        color=st["color"], markeredgecolor=INK if on_front else "white",
+                        markeredgewidth=1.3 if on_front else 0.6, zorder=5 if on_front else 4)
+                points.append((x, r["accuracy"], r["solver"], on_front, size))
+            front = sorted((x, r["accuracy"]) for r, x in zip(pts, xs) if r["solver"] in fronts)
             if len(front) >= 2:
-                ax.step([f[0] for f in front], [f[1] for f in front], where="post", color=INK, linewidth=0.9,
+                ax.step([f[0] for f in front], [f[1] for f in front], where="post", color=INK, linewidth=1.0,
                         alpha=0.7, zorder=2)
-            ax.set_xscale("log")
-            ax.set_xlabel(label + " (log)")
-            ax.margins(x=0.15, y=0.08)
-        axes[0][0].set_ylabel(f"test accuracy at n={found['largest']:,}")
-        for family in FAMILY_ORDER:
-            if any(r["family"] == family for r in rows):
-                axes[0][-1].scatter([], [], color=COLORS[family], label=FAMILY_LABEL[family], s=24)
-        axes[0][-1].scatter([], [], color="white", edgecolors=INK, label="Pareto front", s=42)
-        axes[0][-1].legend(loc="lower right")
-        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.95, wspace=0.06)
+            if xs:
+                _log_cost(ax, xs)
+            ax.set_xlabel(COST_LABELS.get(col, label))
+            ax.margins(x=0.12, y=0.08)
+            placed.append((ax, points, front))
+        axes[0][0].set_ylabel(f"test accuracy (n = {found['largest']:,})")
+        _legend(fig, solvers, families, styles, line=False, extra=[(front_handle, "Pareto front")])
+        fig.draw_without_rendering()  # the layout and the axis limits are final from here on
+        fig.set_layout_engine("none")
+        for ax, points, front in placed:
+            ax.set_autoscale_on(False)
+            _place_labels(fig, ax, points, front)
         return to_svg(fig, key)
+
+
+def _place_labels(fig, ax, points, front) -> None:
+    """Label each point with its solver's name where the text fits: greedy, front points first, then
+    by accuracy, trying 16 placements around the point at growing distances (with a leader line past
+    the nearest); a label that would overlap a marker, another label or leader, the front's line or
+    the panel's edge is left out (the legend names every solver). Text is measured with the
+    renderer, in display pixels; no randomness, so a rebuild draws the same labels."""
+    from matplotlib.font_manager import FontProperties
+
+    renderer, px, to_disp = fig._get_renderer(), fig.dpi / 72, ax.transData.transform
+    frame, font, pad = ax.get_window_extent(renderer), FontProperties(size=FONT_PT), 2.0 * fig.dpi / 72
+    centres = [to_disp((x, y)) for x, y, *_ in points]
+    boxes = [(cx - r, cy - r, cx + r, cy + r) for (cx, cy), r in zip(centres, [p[4] / 2 * px + 1 for p in points])]
+    steps, lines = [to_disp(p) for p in front], []
+    for (x0, y0), (x1, y1) in zip(steps, steps[1:]):  # the front's step line: flat, then up
+        lines += [(x0, y0 - px, x1, y0 + px), (x1 - px, min(y0, y1), x1 + px, max(y0, y1))]
+    order = sorted(range(len(points)), key=lambda i: (not points[i][3], -points[i][1], points[i][2]))
+    for i in order:
+        x, y, solver, _, size = points[i]
+        text, (cx, cy) = _short(solver, 18), centres[i]
+        w, h, _d = renderer.get_text_width_height_descent(text, font, ismath=False)
+        for dist, (ux, uy, ha, va) in ((size / 2 + d, u) for d in (3, 12, 24, 40, 60, 85) for u in DIRECTIONS):
+            ox, oy = cx + ux * dist * px, cy + uy * dist * px  # the text's anchor, on its box's edge
+            left = ox - {"left": 0, "center": w / 2, "right": w}[ha]
+            bottom = oy - {"bottom": 0, "center": h / 2, "top": h}[va]
+            box = (left - pad, bottom - pad, left + w + pad, bottom + h + pad)
+            if not (frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1] and box[3] <= frame.y1):
+                continue
+            far, k = dist > size / 2 + 3, max(2, int(math.hypot(ox - cx, oy - cy) / (2 * px)))
+            leader = [(lx - 1, ly - 1, lx + 1, ly + 1) for lx, ly in  # the leader line, as 2 px boxes
+                      ((cx + (ox - cx) * t / k, cy + (oy - cy) * t / k) for t in range(k + 1))
+                      if math.hypot(lx - cx, ly - cy) > size / 2 * px + 2] if far else []
+            crossed = sum(_hits(a, lines) for a in leader)  # a leader may cross the step line, not run along it
+            if not _hits(box, boxes + lines) and not any(_hits(a, boxes) for a in leader) and crossed <= 3:
+                arrow = {"arrowstyle": "-", "color": MUTED, "linewidth": 0.7, "shrinkA": 0,
+                         "shrinkB": size / 2 + 1} if far else None
+                ax.annotate(text, (x, y), xytext=(ux * dist, uy * dist), textcoords="offset points", ha=ha, va=va,
+                            color=INK, fontsize=FONT_PT, arrowprops=arrow, zorder=6, annotation_clip=False)
+                boxes += [box, *leader]
+                break
+
+
+#: Where a point's label may go, in the order tried: (unit offset x, y, text alignment ha, va).
+DIRECTIONS = [(1, 0, "left", "center"), (-1, 0, "right", "center"), (0.7, 0.7, "left", "bottom"),
+              (0.7, -0.7, "left", "top"), (-0.7, 0.7, "right", "bottom"), (-0.7, -0.7, "right", "top"),
+              (0, 1, "center", "bottom"), (0, -1, "center", "top"), (0, 1, "left", "bottom"),
+              (0, -1, "left", "top"), (0, 1, "right", "bottom"), (0, -1, "right", "top"), (0.45, -0.9, "left", "top"),
+              (-0.45, -0.9, "right", "top"), (0.45, 0.9, "left", "bottom"), (-0.45, 0.9, "right", "bottom")]
+
+
+def _hits(a, boxes) -> int:
+    """How many of ``boxes`` the box ``a`` overlaps (boxes are (x0, y0, x1, y1) in display pixels)."""
+    return sum(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for b in boxes)
 
 
 def cd_diagram(across: dict[str, Any]) -> str | None:
@@ -279,25 +412,25 @@ def cd_diagram(across: dict[str, Any]) -> str | None:
     k, cd = len(solvers), across["cd"]
     half = math.ceil(k / 2)
     height = 0.9 + 0.25 * half
-    with _figure("cd-diagram", WIDTH * 0.8, height) as (fig, ax):
+    with _figure("cd-diagram", WIDTH * 0.8, height, layout=None) as (fig, ax):
         ax.set_xlim(0.5, k + 0.5)
         ax.set_ylim(-(half * 0.9 + 0.4), 1.7)
         ax.axis("off")
         ax.plot([1, k], [0, 0], color=INK, linewidth=1)
         for r in range(1, k + 1):
             ax.plot([r, r], [0, 0.15], color=INK, linewidth=1)
-            ax.text(r, 0.3, str(r), ha="center", va="bottom", fontsize=8, color=INK)
+            ax.text(r, 0.3, str(r), ha="center", va="bottom", fontsize=FONT_PT, color=INK)
         shown = min(cd, k - 1)  # a CD wider than the rank range: no pair can differ significantly
         ax.plot([1, 1 + shown], [1.2, 1.2], color=INK, linewidth=1.5)
         label = f"CD = {cd:.2f}" + (" (wider than the rank range)" if cd > k - 1 else "")
-        ax.text(1 + shown / 2, 1.3, label, ha="center", va="bottom", fontsize=8, color=INK)
+        ax.text(1 + shown / 2, 1.3, label, ha="center", va="bottom", fontsize=FONT_PT, color=INK)
         for i, solver in enumerate(solvers):
             left = i < half
             level = -(i + 1) * 0.9 if left else -(k - i) * 0.9
             x_end = 0.6 if left else k + 0.4
             ax.plot([avg[solver], avg[solver], x_end], [0, level, level], color=MUTED, linewidth=0.9)
             ax.text(x_end + (-0.05 if left else 0.05), level, f"{_short(solver)} ({avg[solver]:.2f})",
-                    ha="right" if left else "left", va="center", fontsize=8, color=INK)
+                    ha="right" if left else "left", va="center", fontsize=FONT_PT, color=INK)
         for j, (lo, hi) in enumerate(_cliques([avg[s] for s in solvers], cd)):
             y = -0.25 - 0.18 * j
             ax.plot([lo - 0.03, hi + 0.03], [y, y], color=INK, linewidth=3, solid_capstyle="round")

@@ -76,7 +76,20 @@ def _headline(found: dict[str, Any]) -> dict[str, Any]:
 
 
 def _problems(found: dict[str, Any]) -> dict[str, Any] | None:
-    return {} if found["problems"] else None
+    """Cells that did not finish, one row per solver, status and reason (not one per cell)."""
+    if not found["problems"]:
+        return None
+    groups: dict[tuple, dict[str, Any]] = {}
+    for r in found["problems"]:
+        key = (r.get("solver"), r.get("status"), r.get("error") or "")
+        g = groups.setdefault(key, {"solver": key[0], "status": key[1], "error": key[2], "count": 0,
+                                    "sizes": set(), "seeds": set()})
+        g["count"] += 1
+        g["sizes"].add(int(r["train_size"]))
+        g["seeds"].add(int(r["seed"]))
+    rows = [{**g, "sizes": [f"{n:,}" for n in sorted(g["sizes"])], "seeds": sorted(g["seeds"])}
+            for g in groups.values()]
+    return {"problem_groups": sorted(rows, key=lambda g: (g["status"] == "skipped", str(g["solver"])))}
 
 
 def _leaderboard(found: dict[str, Any]) -> dict[str, Any]:
