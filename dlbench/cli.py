@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import signal
 import sys
 
 import click
+from click.core import ParameterSource
 
 from dlbench.core.errors import UsageError
 from dlbench.core.registry import TASKS_DIR_ENV, Registry, discover
@@ -116,6 +118,8 @@ _data_options = [
     click.option("--target", help="Label column of a CSV file."),
     click.option("--text-column", help="Make a CSV a text task: the column holding the text."),
     click.option("--test", "test_path", type=click.Path(), help="Fixed test file or folder for your own data."),
+    click.option("--name", "task_name", help="Task name of your own data (default: the file's name, or its folder's "
+                                             "when the file is called train.csv, data.csv, ...)."),
 ]
 
 
@@ -130,11 +134,12 @@ def data_options(fn):
 @data_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
-def info(ctx: click.Context, task: str, target, text_column, test_path, as_json: bool) -> None:
+def info(ctx: click.Context, task: str, target, text_column, test_path, task_name, as_json: bool) -> None:
     """Show a task's metadata and dataset statistics (loads its data)."""
     from dlbench.engine.tasks import resolve_task
 
-    instance = resolve_task(task, _registry(ctx), target=target, text_column=text_column, test=test_path)
+    instance = resolve_task(task, _registry(ctx), target=target, text_column=text_column, test=test_path,
+                            task_name=task_name)
     details = {**type(instance).metadata(), "name": instance.name, "description": instance.description,
                "source": instance.source, **instance.load().stats()}
     if as_json:
@@ -150,8 +155,8 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, as_json:
 @click.option("--families", default="rule,shallow,deep", show_default=True,
               help="Comma-separated solver families to run.")
 @click.option("--solvers", default="", help="Comma-separated solver names (default: all that fit the data).")
-@click.option("--quick", "preset", flag_value="quick", help="3 sizes, 1 seed, 3 trials: a first look in minutes.")
-@click.option("--thorough", "preset", flag_value="thorough",
+@click.option("--quick", is_flag=True, help="3 sizes, 1 seed, 3 trials: a first look in minutes.")
+@click.option("--thorough", is_flag=True,
               help="7 sizes, 5 seeds, 20 Bayesian-optimisation trials.")
 @click.option("--sizes", help="Training-set sizes, e.g. 50,100,300,full (default: a geometric ladder).")
 @click.option("--seeds", type=click.IntRange(min=1), help="Seeds per size (repeats with other subsets).")
@@ -179,9 +184,9 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, as_json:
 @data_options
 @click.option("--open", "open_report", is_flag=True, help="Open the report in your browser when the run ends.")
 @click.pass_context
-def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed, trials, tuner, tune_time,
+def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, seeds, seed, trials, tuner, tune_time,
         trial_timeout, budget, cell_timeout, executor, workers, threads, scheduler, target_score, resume_dir, out, target,
-        text_column, test_path, open_report) -> None:
+        text_column, test_path, task_name, open_report) -> None:
     """Train rule-based, shallow and deep solvers on each task, at growing training-set sizes.
 
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
@@ -192,19 +197,33 @@ def run(ctx: click.Context, tasks, families, solvers, preset, sizes, seeds, seed
     from dlbench.engine.runner import Run
 
     console = _console(stderr=True)
+    if quick and thorough:
+        raise UsageError("give --quick or --thorough, not both")
+    preset = "quick" if quick else "thorough" if thorough else None
+    if target_score is not None and not math.isfinite(target_score):
+        raise UsageError(f"--target-score must be a number between 0 and 1, not {target_score}")
     if resume_dir:
         if tasks:
             raise UsageError("give either tasks or --resume RUN_DIR, not both: a resumed run keeps its own tasks")
-        runner = Run.resume(resume_dir, discover, console=console, on_finish=_write_report)
+        given = sorted(n for n in ctx.params if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE
+                       and n not in ("resume_dir", "open_report"))
+        fixed = [n for n in given if n not in RESUMABLE]
+        if fixed:
+            raise UsageError(f"--resume keeps the run's own {', '.join('--' + n.replace('_', '-') for n in fixed)}: "
+                             f"only {', '.join('--' + n.replace('_', '-') for n in sorted(RESUMABLE))} may change")
+        limits = {n: parse_duration(ctx.params[n], f"--{n.replace('_', '-')}") for n in given if n in DURATIONS}
+        limits.update({n: ctx.params[n] for n in given if n in RESUMABLE and n not in DURATIONS})
+        runner = Run.resume(resume_dir, discover, console=console, on_finish=_write_report, overrides=limits)
     else:
         if not tasks:
             raise UsageError("give at least one task name or data path, e.g. `dlbench run digits`")
         config = RunConfig(
             tasks=list(tasks), families=_csv_list(families), solvers=_csv_list(solvers), out=out, seed=seed,
-            target=target, text_column=text_column, test=test_path, tasks_dir=ctx.obj["tasks_dir"],
+            target=target, text_column=text_column, test=test_path, name=task_name, tasks_dir=ctx.obj["tasks_dir"],
             preset=preset or "default", sizes=parse_sizes(sizes), seeds=seeds, trials=trials, tuner=tuner,
-            tune_time=parse_duration(tune_time), trial_timeout=parse_duration(trial_timeout),
-            budget=parse_duration(budget), cell_timeout=parse_duration(cell_timeout), executor=executor,
+            tune_time=parse_duration(tune_time, "--tune-time"), trial_timeout=parse_duration(trial_timeout, "--trial-timeout"),
+            budget=parse_duration(budget, "--budget"), cell_timeout=parse_duration(cell_timeout, "--cell-timeout"),
+            executor=executor,
             workers=workers, threads=threads, scheduler=scheduler, target_score=target_score,
         )
         runner = Run(config, _registry(ctx), console=console, on_finish=_write_report)
@@ -232,6 +251,11 @@ def _announce(page, open_it: bool) -> None:
 
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt  # unwinds like Ctrl-C: the store, CSV files and report are written
+
+
+#: Options a resumed run may change: limits and where cells run (never what is computed).
+DURATIONS = ("budget", "cell_timeout", "trial_timeout", "tune_time")
+RESUMABLE = {*DURATIONS, "workers", "executor", "scheduler"}
 
 
 def _write_report(run_dir, rows) -> None:
@@ -313,6 +337,11 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="dlbench", standalone_mode=False)
     except UsageError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except click.exceptions.UsageError as exc:  # click's own: a bad option value, an unknown option
+        command = exc.ctx.command_path if exc.ctx else "dlbench"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"error: {message[0].lower() + message[1:]} (see `{command} --help`)", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("interrupted: finished cells are kept in the run folder", err=True)

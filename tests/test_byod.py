@@ -210,17 +210,153 @@ def test_non_utf8_is_refused_with_position(tmp_path):
     assert "re-save the file as UTF-8" in message and "line 2" in message and "offset 13" in message
 
 
-def test_class_with_one_example_is_named(tmp_path):
+def test_class_with_one_example_is_dropped_with_a_note(tmp_path, caplog):
     path = tmp_path / "d.csv"
     path.write_text("a,label\n1,x\n2,x\n3,y\n4,y\n5,lonely\n")
+    with caplog.at_level(logging.WARNING, logger="dlbench"):
+        data = task_from_path(path, target="label").load()
+    assert data.classes == ["x", "y"] and len(data.y_train) + len(data.y_test) == 4
+    assert any("'lonely'" in note and "single example" in note for note in data.notes)
+    assert "'lonely'" in caplog.text
+    from dlbench.data.audit import audit
+
+    assert audit(data)["notes"] == data.notes
+
+
+def test_class_with_one_example_is_an_error_when_fewer_than_two_classes_remain(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,label\n1,x\n2,x\n3,x\n5,lonely\n")
     message = usage_error(path, target="label")
     assert "'lonely'" in message and "at least 2 examples per class" in message
+
+
+def test_class_with_one_example_is_kept_with_an_explicit_test_file(tmp_path):
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    train.write_text("a,label\n1,x\n2,x\n3,y\n4,y\n5,lonely\n")
+    test.write_text("a,label\n9,lonely\n8,x\n7,y\n")
+    data = task_from_path(train, target="label", test=test).load()
+    assert data.classes == ["lonely", "x", "y"] and data.y_test.tolist() == ["lonely", "x", "y"]
 
 
 def test_continuous_target_is_explained(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("a,price\n" + "".join(f"{i},{i * 1.5}\n" for i in range(40)))
-    assert "pick a target with a few classes" in usage_error(path, target="price")
+    message = usage_error(path, target="price")
+    assert "pick a target with a few classes" in message and "regression is not supported yet" in message
+    assert "40 distinct values" in message
+
+
+@pytest.mark.parametrize("n_rows, n_values, refused", [
+    (150, 12, False),    # integer classes, several examples each
+    (1000, 150, True),   # more than 100 classes, under 10 examples each
+    (30000, 150, False),  # many classes but 200 examples each
+    (60, 40, True),      # more distinct values than half the rows
+    (60, 15, False),
+])
+def test_too_many_classes_is_refused_as_regression(tmp_path, n_rows, n_values, refused):
+    path = tmp_path / "d.csv"
+    path.write_text("a,y\n" + "".join(f"{i},{i % n_values}\n" for i in range(n_rows)))
+    if refused:
+        message = usage_error(path, target="y")
+        assert f"{n_values} distinct values" in message and "regression is not supported yet" in message
+    else:
+        assert task_from_path(path, target="y").load().n_classes == n_values
+
+
+def test_a_few_fractional_classes_are_fine(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,grade\n" + "".join(f"{i},{1 + (i % 4) / 2}\n" for i in range(40)))
+    assert task_from_path(path, target="grade").load().classes == ["1.0", "1.5", "2.0", "2.5"]
+
+
+@pytest.mark.parametrize("header, repeated", [
+    ("x,label,label", "'label' (2 times)"),  # the target twice would leak the label into the features
+    ("x,x,label,x", "'x' (3 times)"),
+])
+def test_duplicated_column_names_are_refused(tmp_path, header, repeated):
+    path = tmp_path / "d.csv"
+    n = header.count(",") + 1
+    path.write_text(header + "\n" + "".join(",".join([str(i % 2)] * n) + "\n" for i in range(8)))
+    message = usage_error(path, target="label")
+    assert "duplicated column names" in message and repeated in message
+    test = tmp_path / "t.csv"
+    test.write_text("x,label\n1,1\n0,0\n")
+    assert "duplicated column names" in usage_error(test, target="label", test=path)
+
+
+def dirty_frame(n=60):
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({
+        "x": rng.normal(size=n),
+        "spiky": np.where(np.arange(n) % 10 == 0, np.inf, rng.normal(size=n)),
+        "empty": [None] * n,
+        "same": ["k"] * n,
+        "also_same": [3] * n,
+        "mixed": [str(i) if i % 3 else "abc" for i in range(n)],
+        "label": [["a", "b"][i % 2] for i in range(n)],
+    })
+
+
+def test_dirty_table_is_tidied_and_every_change_is_noted(tmp_path, caplog):
+    path = tmp_path / "dirty.csv"
+    frame = dirty_frame()
+    pd.concat([frame, frame.iloc[:5]]).to_csv(path, index=False)  # duplicate rows too
+    with caplog.at_level(logging.WARNING, logger="dlbench"):
+        data = task_from_path(path, target="label").load()
+    assert list(data.X_train.columns) == ["x", "spiky", "mixed"]
+    both = pd.concat([data.X_train, data.X_test])
+    assert not np.isinf(both["spiky"].to_numpy(dtype=float)).any() and both["spiky"].isna().sum() == 7
+    assert column_kinds(data.X_train) == {"x": "numeric", "spiky": "numeric", "mixed": "categorical"}
+    assert all(isinstance(v, str) for v in both["mixed"])
+    notes = " | ".join(data.notes)
+    assert "replaced 7 infinite values with missing" in notes
+    assert "dropped 1 empty column of dirty.csv: empty" in notes
+    assert "dropped 2 constant columns of dirty.csv: same, also_same" in notes
+    assert "mixing numbers and text" in notes and "mixed" in notes
+    assert all(note in caplog.text for note in data.notes)
+    from dlbench.data.audit import audit
+
+    report = audit(data)
+    assert report["notes"] == data.notes and report["n_duplicates_in_train"] >= 1
+    json.dumps(report)
+
+
+def test_dirty_test_file_keeps_every_row_in_order(tmp_path):
+    train, test = tmp_path / "train.csv", tmp_path / "test.csv"
+    dirty_frame().to_csv(train, index=False)
+    test_frame = dirty_frame(9).iloc[::-1]
+    test_frame.loc[test_frame.index[0], "x"] = -np.inf
+    test_frame.to_csv(test, index=False)
+    data = task_from_path(train, target="label", test=test).load()
+    assert data.y_test.tolist() == test_frame["label"].tolist() and len(data.X_test) == 9
+    assert list(data.X_test.columns) == list(data.X_train.columns) == ["x", "spiky", "mixed"]
+    assert data.X_test["x"].isna().iloc[0] and data.X_test["mixed"].tolist() == test_frame["mixed"].tolist()
+
+
+def test_test_file_rows_without_a_label_are_refused_not_dropped(tmp_path):
+    train, test = write_table(tmp_path / "train.csv", with_missing_label=False), tmp_path / "test.csv"
+    test.write_text("label,color,age\n0,red,3\n,blue,4\n")
+    message = usage_error(train, target="label", test=test)
+    assert "1 row of the test file" in message and "data row 2" in message and "never dropped" in message
+
+
+def test_only_empty_or_constant_features_is_an_error(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,label\n" + "".join(f"1,,{'xy'[i % 2]}\n" for i in range(10)))
+    assert "no usable feature column" in usage_error(path, target="label")
+
+
+def test_empty_text_column_is_an_error(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("msg,label\n" + "".join(f",{'xy'[i % 2]}\n" for i in range(10)))
+    assert "is empty in every row" in usage_error(path, target="label", text_column="msg")
+
+
+def test_hostile_names_stay_one_line_in_messages(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"=cmd()": [1, 2], "a\nb": [3, 4], "label": ["x", "y"]}).to_csv(path, index=False)
+    message = usage_error(path)
+    assert "=cmd()" in message and "'a\\nb'" in message
 
 
 def test_only_target_column(tmp_path):
@@ -280,3 +416,33 @@ def test_extra_fields_never_shift_columns(tmp_path):
     path.write_text("a,label\n1,x,\n2,y,\n3,x,\n4,y,\n")  # trailing delimiters
     data = task_from_path(path, target="label").load()
     assert sorted(data.classes) == ["x", "y"] and list(data.X_train.columns) == ["a"]
+
+
+# --- Dataset validation (core.task) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad, n", [([None, "a"], 1), ([np.nan, np.nan], 2), (["", " "], 2), ([pd.NA, "b"], 1)])
+def test_missing_training_labels_are_counted(bad, n):
+    from dlbench import Dataset
+
+    y = ["a", "b", "a", "b", *bad]
+    with pytest.raises(UsageError) as info:
+        Dataset(np.zeros((len(y), 2)), y, np.zeros((2, 2)), ["a", "b"], "image")
+    message = str(info.value)
+    assert f"training labels hold {n} missing value" in message and "give every example a class label" in message
+
+
+def test_dataset_keeps_its_existing_messages_and_accepts_column_labels():
+    from dlbench import Dataset
+
+    X = np.zeros((4, 2))
+    with pytest.raises(UsageError, match="only one class"):
+        Dataset(X, ["a"] * 4, X[:1], ["a"], "image")
+    with pytest.raises(UsageError, match="never occur in the training data"):
+        Dataset(X, ["a", "b"] * 2, X[:1], ["c"], "image")
+    with pytest.raises(UsageError, match="4 examples but 3 labels"):
+        Dataset(X, ["a", "b", "a"], X[:1], ["a"], "image")
+    with pytest.raises(UsageError, match="test labels hold 1 missing"):
+        Dataset(X, ["a", "b"] * 2, X[:1], [None], "image")
+    data = Dataset(X, np.array([[1], [2], [1], [2]]), X[:1], [1], "image")
+    assert data.classes == ["1", "2"] and data.notes == []

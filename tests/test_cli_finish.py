@@ -35,11 +35,17 @@ def test_compare_two_runs_of_one_task_with_different_trials(tmp_path, cli):
 
 
 def test_open_shows_the_report_in_a_browser(tmp_path, monkeypatch):
+    import logging
+
     opened = []
     monkeypatch.setattr("webbrowser.open", lambda uri: opened.append(uri) or True)
+    logger = logging.getLogger("dlbench")  # main() installs the CLI's warning handler: undo it afterwards
+    monkeypatch.setattr(logger, "handlers", list(logger.handlers))
+    monkeypatch.setattr(logger, "propagate", logger.propagate)
+    monkeypatch.setattr(logger, "level", logger.level)
     with pytest.raises(SystemExit) as stop:
-        main(["run", "wine", "--solvers", "majority", "--sizes", "40", "--seeds", "1", "--trials", "1", "--executor", "local",
-              "--out", str(tmp_path), "--open"])
+        main(["run", "wine", "--solvers", "majority", "--sizes", "40", "--seeds", "1", "--trials", "1",
+              "--executor", "local", "--out", str(tmp_path), "--open"])
     assert stop.value.code == 0
     assert len(opened) == 1 and opened[0].startswith("file://") and opened[0].endswith("/index.html")
 
@@ -61,3 +67,63 @@ def test_messages_name_lists_without_python_reprs(tmp_path, cli):
     proc = cli("run", "wine", "--families", "shalow", "--out", tmp_path, cwd=tmp_path)
     assert proc.returncode == 2
     assert "shalow" in proc.stderr and "['" not in proc.stderr
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "wine", "--seeds", "0"], "invalid value for '--seeds'"),
+    (["run", "wine", "--bugdet", "10m"], "no such option"),
+    (["list", "models"], "invalid value"),
+    (["run", "wine", "--quick", "--thorough"], "not both"),
+    (["run", "wine", "--target-score", "nan"], "--target-score"),
+    (["run", "wine", "--target", "label"], "to your own data files"),
+    (["run", "wine", "--scheduler", "tcp://x:1"], "--executor dask"),
+    (["run", "wine", "--budget", "-5"], "--budget"),
+    (["report", "no-such-folder"], "does not exist"),
+])
+def test_bad_options_are_one_line_errors(tmp_path, cli, args, words):
+    proc = cli(*args, "--out", tmp_path, cwd=tmp_path) if args[0] == "run" else cli(*args, cwd=tmp_path)
+    lines = [line for line in proc.stderr.strip().splitlines() if not line.startswith("warning:")]
+    assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
+    assert words.lower() in lines[0].lower()
+
+
+@pytest.mark.parametrize("content", [b"", "foreign"])
+def test_an_empty_or_foreign_store_is_refused(tmp_path, cli, content):
+    import sqlite3
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "run.json").write_text('{"config": {"tasks": ["wine"]}}')
+    if content == "foreign":
+        with sqlite3.connect(run_dir / "results.db") as con:
+            con.execute("CREATE TABLE people (name TEXT)")
+    else:
+        (run_dir / "results.db").write_bytes(content)
+    for args in (("report", run_dir), ("run", "--resume", run_dir)):
+        proc = cli(*args, cwd=tmp_path)
+        assert proc.returncode == 2 and "not a dlbench results database" in proc.stderr, (args, proc.stderr)
+
+
+def test_resume_takes_a_new_budget_and_refuses_other_changes(tmp_path, cli):
+    out = tmp_path / "out"
+    assert cli("run", "wine", "--solvers", "majority", "--sizes", "40", "--seeds", "1", "--trials", "1",
+               "--out", out, cwd=tmp_path).returncode == 0
+    run_dir = _run_dir(out)
+    proc = cli("run", "--resume", run_dir, "--trials", "3", cwd=tmp_path)
+    assert proc.returncode == 2 and "--resume keeps the run's own --trials" in proc.stderr
+    proc = cli("run", "--resume", run_dir, "--budget", "10m", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    assert json.loads((run_dir / "run.json").read_text())["config"]["budget"] == 600
+
+
+def test_your_own_train_csv_takes_its_folders_name(tmp_path, cli):
+    folder = tmp_path / "churn"
+    folder.mkdir()
+    lines = ["x,y,label"] + [f"{i % 7},{i % 3},{'a' if i % 2 else 'b'}" for i in range(60)]
+    (folder / "train.csv").write_text("\n".join(lines) + "\n")
+    proc = cli("info", folder / "train.csv", "--target", "label", "--json", cwd=tmp_path)
+    assert proc.returncode == 0 and '"name": "churn"' in proc.stdout
+    proc = cli("info", folder / "train.csv", "--target", "label", "--name", "customers", "--json", cwd=tmp_path)
+    assert '"name": "customers"' in proc.stdout

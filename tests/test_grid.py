@@ -100,6 +100,38 @@ def test_sizes_and_durations_parse():
     assert ladder[0] == 100 and ladder[-1] == 1347 and len(ladder) == 4 and ladder == sorted(ladder)
 
 
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "1e400", "-5", "0", "0s", "-1m", "10x", "s",
+                                  "1.5.2m", "ten"])
+def test_bad_durations_are_refused_naming_the_value(text):
+    with pytest.raises(UsageError) as info:
+        parse_duration(text, "--budget")
+    message = str(info.value)
+    assert repr(text) in message and "--budget" in message and "\n" not in message
+    assert "e.g. 90s, 10m or 1.5h" in message
+
+
+def test_durations_accept_units_spaces_and_case():
+    assert parse_duration(" 90 ") == 90 and parse_duration("2 M") == 120 and parse_duration("0.5H") == 1800
+    assert parse_duration(None) is None and parse_duration("") is None
+    with pytest.raises(UsageError, match="the duration 'nan'"):
+        parse_duration("nan")  # the CLI's call: no option name
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "1.5", "50,,100", ",", " ", "1e3", "+5", "50,ten", "000"])
+def test_bad_sizes_are_refused_naming_the_item(text):
+    with pytest.raises(UsageError) as info:
+        parse_sizes(text)
+    message = str(info.value)
+    assert "--sizes" in message and repr(text) in message and "positive whole number" in message
+
+
+def test_repeated_sizes_are_merged_in_order():
+    assert parse_sizes("100,50,100,full,FULL, 50") == [100, 50, "full"]
+    assert parse_sizes("050") == [50] and parse_sizes(None) is None and parse_sizes("") is None
+    huge = parse_sizes("9" * 40)  # a positive whole number, beyond any pool: dropped when resolved
+    assert resolve_sizes(huge + [20], pool=300, n_classes=2, n_sizes=4) == [20]
+
+
 def test_grid_rows_are_sizes_times_seeds_times_solvers_with_nested_subsets(tmp_path, cli):
     proc = cli("run", "digits", "--families", "rule,shallow", "--solvers", "majority,logreg",
                "--sizes", "100,300,full", "--seeds", "2", "--trials", "1", "--workers", "2", "--out", tmp_path)
@@ -121,7 +153,7 @@ def test_grid_rows_are_sizes_times_seeds_times_solvers_with_nested_subsets(tmp_p
 
 def test_failures_timeouts_and_crashes_are_rows_and_the_run_completes(misbehaving, cli):
     proc = cli("run", "wine", "--solvers", "raises,sleeps,dies,majority", "--sizes", "full",
-               "--trials", "1", "--cell-timeout", "4s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
+               "--seeds", "1", "--trials", "1", "--cell-timeout", "4s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
     assert proc.returncode == 0, proc.stderr
     rows = {r["solver"]: r for r in rows_of(run_folder(proc.stdout))}
     assert rows["majority"]["status"] == "ok"
@@ -131,7 +163,7 @@ def test_failures_timeouts_and_crashes_are_rows_and_the_run_completes(misbehavin
 
 
 def test_trial_timeout_stops_a_trial_and_marks_it(misbehaving, cli):
-    proc = cli("run", "wine", "--solvers", "sleeps", "--sizes", "full", "--trials", "1",
+    proc = cli("run", "wine", "--solvers", "sleeps", "--sizes", "full", "--seeds", "1", "--trials", "1",
                "--trial-timeout", "2s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
     run_dir = run_folder(proc.stdout)
     with open(Path(run_dir) / "trials.csv", encoding="utf-8") as fh:
@@ -192,14 +224,18 @@ def test_resume_rejects_a_folder_that_is_not_a_run(tmp_path, cli):
     assert proc.returncode == 2 and "not a dlbench run folder" in proc.stderr
 
 
-def test_dask_executor_matches_the_local_executor(tmp_path, cli):
-    common = ["wine", "--solvers", "majority,logreg", "--sizes", "40,full", "--seeds", "2", "--trials", "1"]
-    local = cli("run", *common, "--executor", "local", "--out", tmp_path / "local", timeout=300)
-    dask = cli("run", *common, "--executor", "dask", "--workers", "2", "--out", tmp_path / "dask", timeout=300)
-    assert local.returncode == 0, local.stderr
-    assert dask.returncode == 0, dask.stderr
+def test_tuned_cells_give_the_same_results_on_every_executor(tmp_path, cli):
+    common = ["wine", "--solvers", "majority,logreg", "--sizes", "40,full", "--seeds", "2", "--trials", "3",
+              "--seed", "5"]
 
-    def scores(stdout):
-        return {(r["solver"], r["train_size"], r["seed"]): r["accuracy"] for r in rows_of(run_folder(stdout))}
+    def results(executor, name, *extra):
+        proc = cli("run", *common, "--executor", executor, *extra, "--out", tmp_path / name, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return {(r["solver"], r["train_size"], r["seed"]): (r["accuracy"], r["val_score"], r["best_params"])
+                for r in rows_of(run_folder(proc.stdout))}
 
-    assert scores(local.stdout) == scores(dask.stdout) and len(scores(local.stdout)) == 8
+    local = results("local", "local")
+    assert len(local) == 8 and len({v[2] for v in local.values()}) > 2  # tuning chose different configurations
+    assert results("processes", "processes", "--workers", "2") == local
+    assert results("local", "again") == local
+    assert results("dask", "dask", "--workers", "2") == local

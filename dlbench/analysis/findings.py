@@ -186,6 +186,8 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
         "audit": (run_info.get("audit") or {}).get(task),
         "problems": _records(tables.problem_cells(cells, task)),
         "seeds": int(cells[cells["task"] == task]["seed"].nunique()),
+        "stopped": run_info.get("stopped"), "planned": (run_info.get("planned") or {}).get(task),
+        "stored": int(((cells["task"] == task) & cells["status"].isin(["ok", "failed"])).sum()),
     }
     found["best"] = _best(evidence, cells, task, best_solver, largest, families)
     found["family_best"] = {f: b["solver"] for f, b in found["bests_large"].items()}
@@ -261,6 +263,13 @@ def _warnings(found) -> list[str]:
     failed = [p for p in found["problems"] if p.get("status") in ("failed", "timeout")]
     if failed:
         out.append(f"{len(failed)} cell{'s' if len(failed) != 1 else ''} failed or timed out (listed below).")
+    stopped, planned = found.get("stopped"), found.get("planned")
+    if stopped:
+        finished = found.get("stored", 0)
+        missing = f": {planned - finished:,} of {planned:,} planned cells are missing" if planned and \
+            planned > finished else ""
+        out.append(f"This run was {stopped}{missing}; only measured cells are shown. Finish it with "
+                   "`dlbench run --resume RUN_DIR`.")
     return out
 
 

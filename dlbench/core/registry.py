@@ -2,14 +2,17 @@
 
 Owns discovery, name clashes and the "did you mean" message for an unknown name. Loading a
 plugin imports only its module, whose top level must stay light (see :class:`~dlbench.Task`);
-a plugin that fails to import is kept as a broken entry with its error, and the others work.
-It does not instantiate tasks or load data.
+a plugin that fails to import (an exception, ``sys.exit``, a syntax error: anything but Ctrl-C)
+is kept as a broken entry with its one-line error, and the others work: the CLI lists them,
+and the first lookup warns about them once. It does not instantiate tasks or load data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib.util
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
@@ -24,6 +27,26 @@ GROUPS = {"task": "dlbench.tasks", "solver": "dlbench.solvers"}
 BASES = {"task": Task, "solver": Solver}
 TASKS_DIR_ENV = "DLBENCH_TASKS_DIR"
 DEFAULT_TASKS_DIR = "tasks"
+MAX_ERROR_CHARS = 300
+
+log = logging.getLogger("dlbench")
+#: Broken plugins already warned about in this process (forked workers inherit it).
+_warned: set[tuple[str, str]] = set()
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Type: message`` on one line, cut to MAX_ERROR_CHARS (a plugin's error is shown to users)."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if isinstance(exc, SystemExit):
+        text = f"SystemExit: called sys.exit({exc.code!r}) while being imported"
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+@contextlib.contextmanager
+def _guarded():
+    """Run plugin code with its prints sent to stderr (``list --json`` stays valid JSON)."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
 
 
 @dataclass
@@ -60,15 +83,45 @@ class Registry:
         table[plugin.name] = plugin
 
     def get(self, kind: str, name: str) -> type:
+        """The class registered as ``name``; a :class:`UsageError` says why one is missing.
+
+        A broken plugin that could have provided ``name`` (same name, or a task file whose
+        name matches up to ``-``/``_``) is named with its error. Otherwise the other broken
+        plugins are warned about once, as the run goes on without them.
+        """
         table = self._table(kind)
+        for plugin in self.broken if name not in table else ():
+            if (plugin.kind == kind or _is_file(plugin)) and _same(plugin.name, name):
+                raise UsageError(f"{kind} {name!r} failed to load from {plugin.source}: {plugin.error}; "
+                                 "fix or remove that plugin")
         if name in table:
+            self.warn_broken()
             return table[name].obj
-        for plugin in self.broken:
-            if plugin.kind == kind and plugin.name == name:
-                raise UsageError(f"{kind} {name!r} failed to load from {plugin.source}: {plugin.error}")
         close = difflib.get_close_matches(name, list(table), n=3, cutoff=0.5)
         hint = f"did you mean {', '.join(close)}?" if close else f"run `dlbench list {kind}s` to see them"
+        files = [p for p in self.broken if _is_file(p)]  # one of them may have defined it
+        if files:
+            failed = "; ".join(f"{p.source}: {p.error}" for p in files[:3])
+            more = f"; and {len(files) - 3} more" if len(files) > 3 else ""
+            hint += f" (task files that failed to load, which may define it: {failed}{more})"
         raise UsageError(f"unknown {kind} {name!r}: {hint}")
+
+    def warn_broken(self) -> None:
+        """One warning per broken plugin and process: it is skipped, the rest works."""
+        for plugin in self.broken:
+            key = (plugin.source, plugin.error or "")
+            if key not in _warned:
+                _warned.add(key)
+                log.warning("skipped the %s plugin %r from %s, which failed to load: %s",
+                            plugin.kind, plugin.name, plugin.source, plugin.error)
+
+
+def _is_file(plugin: Plugin) -> bool:
+    return plugin.source.startswith("file ")  # a task file may define tasks and solvers of any name
+
+
+def _same(a: str, b: str) -> bool:
+    return a.replace("-", "_").lower() == b.replace("-", "_").lower()
 
 
 def tasks_dir_from(option: str | os.PathLike | None) -> Path:
@@ -100,31 +153,38 @@ def _load_entry_points(registry: Registry) -> None:
             dist = getattr(ep.dist, "name", None) or "?"
             source = f"entry point {ep.value} (package {dist})"
             try:
-                obj = ep.load()
-            except Exception as exc:  # noqa: BLE001 - any plugin bug is reported, not raised
-                registry.add(Plugin(ep.name, kind, source, error=f"{type(exc).__name__}: {exc}"))
-                continue
-            registry.add(_from_object(kind, ep.name, source, obj))
+                with _guarded():
+                    obj = ep.load()
+                plugin = _from_object(kind, ep.name, source, obj)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - any plugin bug is reported, not raised
+                plugin = Plugin(ep.name, kind, source, error=describe_error(exc))
+            registry.add(plugin)
 
 
 def _load_file(path: Path) -> list[Plugin]:
     module_name = f"dlbench_local_{path.stem.replace('-', '_')}"
     source = f"file {path}"
     try:
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001
+        with _guarded():
+            spec = importlib.util.spec_from_file_location(module_name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[module_name] = module
+            spec.loader.exec_module(module)
+            found = []
+            for value in list(vars(module).values()):
+                if not isinstance(value, type) or value.__module__ != module_name or not getattr(value, "name", ""):
+                    continue
+                for kind, base in BASES.items():
+                    if issubclass(value, base) and value is not base:
+                        found.append(_from_object(kind, value.name, source, value))
+    except KeyboardInterrupt:
         sys.modules.pop(module_name, None)
-        return [Plugin(path.stem, "task", source, error=f"{type(exc).__name__}: {exc}")]
-    found = []
-    for value in vars(module).values():
-        if not isinstance(value, type) or value.__module__ != module_name or not getattr(value, "name", ""):
-            continue
-        for kind, base in BASES.items():
-            if issubclass(value, base) and value is not base:
-                found.append(_from_object(kind, value.name, source, value))
+        raise
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and friends too: the run goes on
+        sys.modules.pop(module_name, None)
+        return [Plugin(path.stem, "task", source, error=describe_error(exc))]
     return found
 
 

@@ -21,12 +21,19 @@ KEY = schema.KEY
 class ResultsStore:
     """Cells and tuning trials in ``<run>/results.db``; each finished cell is one commit."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, must_exist: bool = False):
+        """Open (or create) the store; with ``must_exist`` a missing, empty or foreign file is refused."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if must_exist and (not self.path.is_file() or self.path.stat().st_size == 0):
+                raise sqlite3.DatabaseError("the file is missing or empty")
             self._db = sqlite3.connect(self.path)
             self._db.row_factory = sqlite3.Row
+            if must_exist and not self._db.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cells'").fetchone():
+                self._db.close()
+                raise sqlite3.DatabaseError("it holds no table of cells")
             self._create()
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"{self.path} is not a dlbench results database ({exc}); give the results.db of a "

@@ -1,12 +1,16 @@
 """The task contract: what a benchmark problem declares and what its ``load()`` returns.
 
 Owns :class:`Task` (metadata plus a loader) and :class:`Dataset` (a fixed train pool and
-held-out test set, validated once). It does not own where tasks come from (``registry``),
+held-out test set, validated once). A subclass's ``load()`` and ``__init__`` are wrapped so
+that a failure in them (or a ``load()`` result that is not a :class:`Dataset`) becomes one
+:class:`UsageError` line naming the task, never a traceback (``TypeError`` from ``__init__``
+stays: the caller reports bad task options). It does not own where tasks come from (``registry``),
 how they are split into training subsets (``splits``) or how they are solved (``solvers``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -24,7 +28,9 @@ class Dataset:
 
     Inputs by modality: ``tabular`` is a :class:`pandas.DataFrame`, ``image`` a ``uint8``
     array ``(N, H, W, C)``, ``text`` a 1-D array of ``str``. Labels are stored as strings,
-    so every solver, report and CSV sees the same class names.
+    so every solver, report and CSV sees the same class names; missing labels (``None``,
+    NaN, empty strings) are refused. ``notes`` say what loading changed in the data (dropped
+    columns, replaced values); the data audit records them.
     """
 
     X_train: Any
@@ -33,16 +39,26 @@ class Dataset:
     y_test: Any
     modality: str
     classes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:
             raise ValueError(f"modality must be one of {MODALITIES}, got {self.modality!r}")
-        self.y_train = np.asarray(self.y_train).astype(str)
-        self.y_test = np.asarray(self.y_test).astype(str)
+        for part, y in (("training", self.y_train), ("test", self.y_test)):
+            n = _n_missing(y)
+            if n:
+                raise UsageError(
+                    f"the {part} labels hold {n} missing value{'' if n == 1 else 's'} (None, NaN or empty): "
+                    "give every example a class label, or drop the unlabelled examples"
+                )
+        self.y_train = _labels(self.y_train)
+        self.y_test = _labels(self.y_test)
         if self.modality == "text":
             self.X_train = np.asarray(self.X_train, dtype=object)
             self.X_test = np.asarray(self.X_test, dtype=object)
         for part, X, y in (("training", self.X_train, self.y_train), ("test", self.X_test, self.y_test)):
+            if not hasattr(X, "__len__"):
+                raise UsageError(f"the {part} inputs are {type(X).__name__}, not a table, array or list of examples")
             if len(X) != len(y):
                 raise UsageError(f"the {part} data has {len(X)} examples but {len(y)} labels")
             if len(y) == 0:
@@ -86,6 +102,88 @@ class Dataset:
         return stats
 
 
+def _labels(y) -> np.ndarray:
+    """Labels as a 1-D array of strings (a column vector ``(N, 1)`` is flattened)."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise UsageError(f"labels must be one value per example, got an array of shape {y.shape}")
+    return y.astype(str)
+
+
+def _n_missing(y) -> int:
+    """How many labels are ``None``, NaN (``float``, ``numpy``, ``pandas.NA``/``NaT``) or blank strings."""
+    if hasattr(y, "to_numpy"):  # pandas
+        values = y.to_numpy(dtype=object)
+    else:  # a list mixing str and NaN must not become the string "nan"
+        values = y if isinstance(y, np.ndarray) else np.asarray(y, dtype=object)
+    kind = values.dtype.kind
+    if kind in "biu":
+        return 0
+    if kind == "f":
+        return int(np.isnan(values).sum())
+    if kind in "SU":
+        return int((np.char.strip(values.astype(str)) == "").sum())
+
+    def missing(v) -> bool:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return True
+        try:
+            return bool(v != v)  # NaN, NaT
+        except (TypeError, ValueError):
+            return True  # pandas.NA: its truth value is undefined
+
+    return sum(missing(v) for v in values.ravel())
+
+
+def _reason(exc: BaseException) -> str:
+    """``Type: message`` of an exception on one line, at most 300 characters."""
+    text = " ".join(str(exc).split())
+    return (type(exc).__name__ + (f": {text}" if text else ""))[:300]
+
+
+def _checked_load(load):
+    """``load`` with a plugin's failure turned into one line (a :class:`UsageError`), no traceback."""
+    if getattr(load, "_dlbench_checked", False):
+        return load
+
+    @functools.wraps(load)
+    def checked(self, *args, **kwargs):
+        try:
+            data = load(self, *args, **kwargs)
+        except (UsageError, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # noqa: BLE001 - SystemExit too: a task's bug must not end the run silently
+            raise UsageError(f"task {self.name!r} failed to load its data ({_reason(exc)}): fix its load() "
+                             f"or tell its author ({type(self).__module__})") from exc
+        if not isinstance(data, Dataset):
+            raise UsageError(f"task {self.name!r}: load() returned {type(data).__name__}, not a dlbench.Dataset")
+        return data
+
+    checked._dlbench_checked = True
+    return checked
+
+
+def _checked_init(init):
+    """``__init__`` with a failure other than bad arguments (``TypeError``) turned into one line."""
+    if getattr(init, "_dlbench_checked", False):
+        return init
+
+    @functools.wraps(init)
+    def checked(self, *args, **kwargs):
+        try:
+            init(self, *args, **kwargs)
+        except (UsageError, TypeError, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # noqa: BLE001
+            raise UsageError(f"task {type(self).name!r} cannot be created ({_reason(exc)}): check its parameters, "
+                             "or fix its __init__()") from exc
+
+    checked._dlbench_checked = True
+    return checked
+
+
 def column_kinds(frame) -> dict[str, str]:
     """``numeric`` or ``categorical`` for every column of a tabular input."""
     import pandas as pd
@@ -124,8 +222,15 @@ class Task:
     #: kind of program). ``None`` when the task ships none.
     rules = None
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "load" in cls.__dict__:
+            cls.load = _checked_load(cls.__dict__["load"])
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _checked_init(cls.__dict__["__init__"])
+
     def load(self) -> Dataset:
-        raise NotImplementedError
+        raise UsageError(f"task {self.name!r} has no load() method: implement load() returning a dlbench.Dataset")
 
     @classmethod
     def metadata(cls) -> dict[str, Any]:

@@ -4,8 +4,11 @@ Owns turning ``dlbench run data.csv --target y`` (or an image folder) into a :cl
 reading CSV/TSV tables (tabular, or text with ``--text-column``) and one-sub-folder-per-class
 image trees, inferring column types and a common image size and channel count, the fixed test
 set (a seeded stratified split, or the user's ``--test`` path) and one-line :class:`UsageError`
-messages for bad input. It does not own the CLI options, the split algorithm (``splits``) or
-the checks every :class:`Dataset` makes (empty data, a single class, unseen test labels).
+messages for bad input (duplicated column names, a regression-like target, ...). Dirty but
+valid data loads: unlabelled training rows and (without ``--test``) classes with one example
+are dropped, tables are tidied (``audit.tidy_table``), each change a note in ``Dataset.notes``
+and a warning; rows of a ``--test`` file are never dropped or reordered. It does not own the
+CLI options, the split algorithm (``splits``) or the checks every :class:`Dataset` makes.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from dlbench.core.errors import UsageError
-from dlbench.data.splits import stratified_split, take
 from dlbench.core.task import Dataset, Task, column_kinds
+from dlbench.data.naming import task_name
+from dlbench.data.audit import check_target, names, rare_classes, tidy_table
+from dlbench.data.splits import stratified_split, take
 
 log = logging.getLogger("dlbench")
 
@@ -33,11 +38,12 @@ MAX_IMAGE_SIDE = 64
 _GREY_BANDS = {"1", "L", "I", "F"}  # first band of Pillow's grey modes (L, LA, I;16, ...)
 
 
-def task_from_path(path, *, target=None, text_column=None, test=None) -> Task:
+def task_from_path(path, *, target=None, text_column=None, test=None, name=None) -> Task:
     """A task for the CSV file or image folder at ``path`` (``test``: a fixed test set of the same form).
 
-    Cheap checks happen here (paths exist, CSV readable, columns present, folder layout);
-    images are decoded and the data fully checked in ``load()``.
+    The data is loaded and checked here, so bad input stops a run before any work (one
+    :class:`UsageError`); the loaded data is kept for the task's own ``load()`` while the files
+    are unchanged.
     """
     root = _existing(path, "data")
     test_root = _existing(test, "test") if test is not None else None
@@ -45,8 +51,13 @@ def task_from_path(path, *, target=None, text_column=None, test=None) -> Task:
         kind = "an image folder" if root.is_dir() else "a CSV file"
         raise UsageError(f"--test {test} must be the same kind of data as {path}: {kind}")
     if root.is_dir():
-        return _image_task(root, test_root, target, text_column)
-    return _csv_task(root, test_root, target, text_column)
+        task = _image_task(root, test_root, target, text_column)
+    else:
+        task = _csv_task(root, test_root, target, text_column)
+    if name:
+        type(task).name = name
+    task.load()
+    return task
 
 
 class PathTask(Task):
@@ -60,16 +71,41 @@ class PathTask(Task):
 
     def __init__(self, path: str, target: str | None = None, text_column: str | None = None,
                  test: str | None = None):
-        self.path = path
-        self.target = target
-        self.text_column = text_column
-        self.test = test
+        self.path, self.target, self.text_column, self.test = path, target, text_column, test
+
+    def load(self) -> Dataset:
+        """The data, read once per process while the files stay unchanged (see :meth:`read`)."""
+        key = (self.read.__qualname__, self.path, self.target, self.text_column, self.test,
+               _fingerprint(self.path), _fingerprint(self.test))
+        if key not in _LOADED:
+            data = self.read()
+            while len(_LOADED) >= MAX_LOADED:
+                _LOADED.pop(next(iter(_LOADED)))
+            _LOADED[key] = data
+        return _LOADED[key]
+
+    def read(self) -> Dataset:
+        raise NotImplementedError
+
+
+#: Datasets read by ``PathTask.load``, by task parameters and file fingerprints (oldest first).
+_LOADED: dict[tuple, Dataset] = {}
+MAX_LOADED = 4
+
+
+def _fingerprint(path: str | None):
+    """Sizes and modification times of a file, or of every file in a folder."""
+    if path is None:
+        return None
+    p = Path(path)
+    files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+    return hash(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
 
 
 def _task(cls: type, root: Path, test_root: Path | None, modality: str, description: str, **params) -> Task:
     # The metadata goes on a per-path subclass: the runner reads ``type(task).metadata()`` and
     # records ``vars(task)`` as the task's parameters.
-    name = root.resolve().name if root.is_dir() else root.stem
+    name = root.resolve().name if root.is_dir() else task_name(root)
     if test_root is not None:
         description += f" Test set: {test_root}."
     attrs = {"name": name, "modality": modality, "description": description, "source": str(root)}
@@ -80,35 +116,28 @@ def _task(cls: type, root: Path, test_root: Path | None, modality: str, descript
 def _existing(path, role: str) -> Path:
     p = Path(path).expanduser()
     if not p.exists():
-        raise UsageError(
-            f"{role} path {str(path)!r} does not exist: check the spelling, or give a CSV file "
-            "or a folder with one sub-folder of images per class"
-        )
+        raise UsageError(f"{role} path {str(path)!r} does not exist: check the spelling, or give a CSV file "
+                         "or a folder with one sub-folder of images per class")
     return p
 
 
-def _split_dataset(X, y, modality: str, where: str) -> Dataset:
+def _note(notes: list[str], *texts: str) -> None:
+    """Record changes made to the data (for the audit) and warn about them."""
+    for text in texts:
+        notes.append(text)
+        log.warning("%s", text)
+
+
+def _split_dataset(X, y, modality: str, where: str, notes: list[str]) -> Dataset:
     """The seeded stratified split (it never changes between runs) of one labelled pool."""
-    _check_splittable(y, where)
+    few = rare_classes(y, where, split=True)
+    if few:
+        keep = np.flatnonzero(~np.isin(y, few))
+        X, y = take(X, keep), y[keep]
+        _note(notes, f"dropped {len(few)} class{'es' if len(few) > 1 else ''} of {where} with a single example "
+                     f"(too few to split off a test set; --test PATH keeps them): {names([repr(c) for c in few])}")
     train, test = stratified_split(y, test_fraction=TEST_FRACTION)
-    return Dataset(take(X, train), y[train], take(X, test), y[test], modality)
-
-
-def _check_splittable(y, where: str) -> None:
-    counts = Counter(y.tolist())
-    few = sorted(label for label, n in counts.items() if n < 2)
-    if not few:
-        return
-    if len(counts) > 20 and len(few) > len(counts) / 2:
-        raise UsageError(
-            f"{where} has {len(counts)} distinct values in {len(y)} examples and most occur once: "
-            "dlbench does classification, so pick a target with a few classes"
-        )
-    named = ", ".join(repr(c) for c in few[:5]) + (f" and {len(few) - 5} more" if len(few) > 5 else "")
-    raise UsageError(
-        f"class {named} in {where} has only 1 example, too few to split off a test set: "
-        "give at least 2 examples per class, remove the class, or pass --test PATH"
-    )
+    return Dataset(take(X, train), y[train], take(X, test), y[test], modality, notes=notes)
 
 
 # --- CSV files --------------------------------------------------------------------------------
@@ -117,22 +146,37 @@ def _check_splittable(y, where: str) -> None:
 class CSVTask(PathTask):
     """A table from a CSV file: tabular features, or one text column with ``text_column``."""
 
-    def load(self) -> Dataset:
-        X, y = _read_labelled_table(Path(self.path), self.target, self.text_column)
+    def read(self) -> Dataset:
+        path, notes, dropped = Path(self.path), [], []
+        X, y = _read_labelled_table(path, self.target, self.text_column, notes=notes)
         where = f"column {self.target!r} of {self.path}"
+        check_target(y, where)
+        if self.text_column:
+            if not any(t.strip() for t in X):
+                raise UsageError(f"the text column {self.text_column!r} of {path} is empty in every row: "
+                                 "give --text-column the column that holds the text")
+        else:
+            X, dropped, tidied = tidy_table(X, path.name)
+            _note(notes, *tidied)
+            if X.shape[1] == 0:
+                raise UsageError(f"{path} has no usable feature column besides {self.target!r} (every other "
+                                 "column is empty or constant): add columns the class can be predicted from")
         if self.test is None:
-            return _split_dataset(X, y, self.modality, where)
-        str_columns = [] if self.text_column else _categorical_columns(X)
-        X_test, y_test = _read_labelled_table(Path(self.test), self.target, self.text_column, str_columns)
+            return _split_dataset(X, y, self.modality, where, notes)
+        test = Path(self.test)
+        str_columns = [] if self.text_column else [c for c, k in column_kinds(X).items() if k == "categorical"]
+        X_test, y_test = _read_labelled_table(test, self.target, self.text_column, str_columns, notes=None)
         if not self.text_column:
+            X_test, _, tidied = tidy_table(X_test, f"the test file {test.name}", drop=dropped)
+            _note(notes, *tidied)
             X_test = _align_test_columns(X, X_test, self.path, self.test)
-        return Dataset(X, y, X_test, y_test, self.modality)
+        return Dataset(X, y, X_test, y_test, self.modality, notes=notes)
 
 
 def _csv_task(root: Path, test_root: Path | None, target, text_column) -> Task:
     columns = _read_columns(root)
     if target is None:
-        raise UsageError(f"{root} is a table: give --target COLUMN; the columns are: {_listing(columns)}")
+        raise UsageError(f"{root} is a table: give --target COLUMN; the columns are: {names(columns, 20)}")
     _check_column(target, columns, root)
     if text_column is not None:
         _check_column(text_column, columns, root)
@@ -159,18 +203,14 @@ def _read_text(path: Path) -> str:
     except OSError as exc:
         raise UsageError(f"cannot read {path} ({exc.strerror}): check the file's permissions") from None
     if b"\x00" in data[:65536]:
-        raise UsageError(
-            f"{path} is not a plain-text CSV (it holds binary data: a spreadsheet? UTF-16?): "
-            "export it as 'CSV UTF-8'"
-        )
+        raise UsageError(f"{path} is not a plain-text CSV (it holds binary data: a spreadsheet? UTF-16?): "
+                         "export it as 'CSV UTF-8'")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise UsageError(
-            f"{path} is not UTF-8 text (bad byte at offset {exc.start}, line {line}): "
-            "re-save the file as UTF-8, e.g. 'CSV UTF-8' in Excel or `iconv -f latin1 -t utf-8`"
-        ) from None
+        raise UsageError(f"{path} is not UTF-8 text (bad byte at offset {exc.start}, line {line}): re-save the "
+                         "file as UTF-8, e.g. 'CSV UTF-8' in Excel or `iconv -f latin1 -t utf-8`") from None
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise UsageError(f"{path} is empty: give a CSV with a header row and one row per example")
@@ -190,54 +230,81 @@ def _delimiter(path: Path, text: str) -> str:
         return ","
 
 
-def _parse_csv(path: Path, text: str, **kwargs):
+def _parse_csv(path: Path, text: str, quiet: bool = False, **kwargs):
     import pandas as pd
 
+    sep = _delimiter(path, text)
+    _check_header(path, text, sep)
     try:
-        # index_col=False: a row with extra fields must not silently turn column 1 into an index.
+        # index_col=False: a row with extra fields must not silently turn column 1 into an index;
+        # low_memory=False: a column's type is inferred from all its values, not chunk by chunk.
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=_delimiter(path, text), index_col=False, **kwargs)
-    except (ValueError, pd.errors.ParserError) as exc:  # EmptyDataError is a ValueError
+            frame = pd.read_csv(io.StringIO(text), sep=sep, index_col=False, low_memory=False, **kwargs)
+    except (ValueError, pd.errors.ParserError, csv.Error, OverflowError) as exc:  # EmptyDataError: a ValueError
         reason = " ".join(str(exc).split())
-        raise UsageError(
-            f"cannot parse {path} as CSV ({reason}): give a header row and the same number of fields on every line"
-        ) from None
-    for warning in caught:
-        log.warning("while reading %s: %s", path, warning.message)
+        raise UsageError(f"cannot parse {path} as CSV ({reason}): give a header row and the same number of "
+                         "fields on every line") from None
+    for warning in caught if not quiet else ():
+        log.warning("while reading %s: %s", path, " ".join(str(warning.message).split()))
     return frame
 
 
+def _check_header(path: Path, text: str, sep: str) -> None:
+    """Column names must be unique: pandas would rename a repeat ``x.1``, and a repeated target
+    column would leak the label into the features."""
+    try:
+        header = next(csv.reader(io.StringIO(text[: 1 << 20]), delimiter=sep), [])
+    except csv.Error:
+        return  # pandas reports what is wrong with the file
+    repeated = {name: n for name, n in Counter(header).items() if n > 1 and name.strip()}
+    if repeated:
+        listed = names([f"{name!r} ({n} times)" for name, n in repeated.items()])
+        raise UsageError(f"{path} has duplicated column names: {listed}: rename or remove the repeated "
+                         "columns so that every column name is unique")
+
+
 def _read_columns(path: Path) -> list[str]:
-    return [str(c) for c in _parse_csv(path, _read_text(path), nrows=0).columns]
+    return [str(c) for c in _parse_csv(path, _read_text(path), quiet=True, nrows=0).columns]
 
 
-def _read_table(path: Path, str_columns=()):
+def _read_table(path: Path, str_columns=(), **kwargs):
     """The whole CSV; ``str_columns`` are read as text (so labels like 1 never become 1.0)."""
-    frame = _parse_csv(path, _read_text(path), dtype={c: str for c in str_columns})
+    frame = _parse_csv(path, _read_text(path), dtype={c: str for c in str_columns}, **kwargs)
     frame.columns = [str(c) for c in frame.columns]
     if frame.empty:
         raise UsageError(f"{path} has a header but no rows: add one row per example")
     return frame
 
 
-def _read_labelled_table(path: Path, target: str, text_column: str | None, str_columns=()):
-    """Inputs and string labels; rows without a label are dropped with a warning."""
+def _read_labelled_table(path: Path, target: str, text_column: str | None, str_columns=(), *, notes):
+    """Inputs and string labels. Rows without a label are dropped with a note (``notes``), or,
+    for a test file (``notes=None``), refused: its rows are never dropped."""
     frame = _read_table(path, [target, *([text_column] if text_column else []), *str_columns])
     _check_column(target, list(frame.columns), path)
-    missing = frame[target].isna()
-    if missing.all():
-        raise UsageError(f"column {target!r} of {path} is empty: give every example a class label")
+    missing, y = _labels(frame[target], path, target, test_file=notes is None)
     if missing.any():
         n = int(missing.sum())
-        log.warning("dropped %d row%s of %s with no value in the target column %r",
-                    n, "" if n == 1 else "s", path, target)
+        _note(notes, f"dropped {n} row{'' if n == 1 else 's'} of {path.name} with no value in the target "
+                     f"column {target!r}")
         frame = frame[~missing].reset_index(drop=True)
-    y = frame[target].astype(str).to_numpy()
     if text_column is None:
         return frame.drop(columns=[target]), y
     _check_column(text_column, list(frame.columns), path)
     return frame[text_column].fillna("").astype(str).to_numpy(dtype=object), y
+
+
+def _labels(values, path: Path, target: str, *, test_file: bool):
+    """``(rows without a label, labels of the other rows)`` of a target column, as strings."""
+    missing = (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
+    if missing.all():
+        raise UsageError(f"column {target!r} of {path} is empty: give every example a class label")
+    if test_file and missing.any():
+        n, rows = int(missing.sum()), ", ".join(str(i + 1) for i in np.flatnonzero(missing)[:5])
+        raise UsageError(f"{n} row{'' if n == 1 else 's'} of the test file {path} (data row {rows}) "
+                         f"{'has' if n == 1 else 'have'} no value in the target column {target!r}: "
+                         "give every test row its label (test rows are never dropped)")
+    return missing, values[~missing].astype(str).to_numpy()
 
 
 def _check_column(name: str, columns: list[str], path: Path) -> None:
@@ -246,16 +313,7 @@ def _check_column(name: str, columns: list[str], path: Path) -> None:
     by_lower = {c.lower(): c for c in columns}
     close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
     hint = f"did you mean {by_lower[close[0]]!r}? " if close else ""
-    raise UsageError(f"{path} has no column {name!r}: {hint}the columns are: {_listing(columns)}")
-
-
-def _listing(columns: list[str], limit: int = 20) -> str:
-    shown = ", ".join(columns[:limit])
-    return shown + (f" ... ({len(columns) - limit} more)" if len(columns) > limit else "")
-
-
-def _categorical_columns(X) -> list[str]:
-    return [c for c, kind in column_kinds(X).items() if kind == "categorical"]
+    raise UsageError(f"{path} has no column {name!r}: {hint}the columns are: {names(columns, 20)}")
 
 
 def _align_test_columns(X, X_test, train_path: str, test_path: str):
@@ -265,22 +323,18 @@ def _align_test_columns(X, X_test, train_path: str, test_path: str):
     missing = [c for c in X.columns if c not in X_test.columns]
     extra = [c for c in X_test.columns if c not in X.columns]
     if missing or extra:
-        diff = "; ".join(
-            f"{what}: {_listing(cols, 5)}" for what, cols in (("missing", missing), ("extra", extra)) if cols
-        )
-        raise UsageError(
-            f"the test file {test_path} has other columns than {train_path} ({diff}): give both the same columns"
-        )
+        diff = "; ".join(f"{what}: {names(cols, 5)}" for what, cols in (("missing", missing), ("extra", extra))
+                         if cols)
+        raise UsageError(f"the test file {test_path} has other columns than {train_path} ({diff}): "
+                         "give both the same columns")
     X_test = X_test[list(X.columns)]
     test_kinds = column_kinds(X_test)
     for column, kind in column_kinds(X).items():
         if kind == "numeric" and test_kinds[column] != "numeric":
             values = X_test[column]
             bad = values[values.notna() & pd.to_numeric(values, errors="coerce").isna()]
-            raise UsageError(
-                f"column {column!r} is numeric in {train_path} but not in {test_path} "
-                f"(e.g. {bad.iloc[0]!r}): fix those values or leave them empty"
-            )
+            raise UsageError(f"column {column!r} is numeric in {train_path} but not in {test_path} "
+                             f"(e.g. {bad.iloc[0]!r}): fix those values or leave them empty")
     return X_test
 
 
@@ -290,47 +344,43 @@ def _align_test_columns(X, X_test, train_path: str, test_path: str):
 class ImageFolderTask(PathTask):
     """Images in one sub-folder per class; grey if every training image is grey, else RGB."""
 
-    def load(self) -> Dataset:
+    def read(self) -> Dataset:
         root = Path(self.path)
         files = _image_files(root)
         mode, size = _common_format(root, files)
-        X, y = _read_images(root, files, mode, size)
+        notes: list[str] = []
+        X, y = _read_images(root, files, mode, size, notes)
         if self.test is None:
-            return _split_dataset(X, y, self.modality, f"the image folder {root}")
+            return _split_dataset(X, y, self.modality, f"the image folder {root}", notes)
         test_root = Path(self.test)
-        X_test, y_test = _read_images(test_root, _image_files(test_root), mode, size)
-        return Dataset(X, y, X_test, y_test, self.modality)
+        X_test, y_test = _read_images(test_root, _image_files(test_root), mode, size, notes)
+        return Dataset(X, y, X_test, y_test, self.modality, notes=notes)
 
 
 def _image_task(root: Path, test_root: Path | None, target, text_column) -> Task:
     if target is not None or text_column is not None:
-        raise UsageError(
-            f"{root} is an image folder, whose sub-folder names are the classes: drop --target and --text-column"
-        )
-    files = _image_files(root)
+        raise UsageError(f"{root} is an image folder, whose sub-folder names are the classes: "
+                         "drop --target and --text-column")
+    files = _image_files(root, quiet=True)
     if test_root is not None:
-        _image_files(test_root)
+        _image_files(test_root, quiet=True)
     description = f"Your images in {root}: {len(files)} classes, one sub-folder each."
     return _task(ImageFolderTask, root, test_root, "image", description)
 
 
-def _image_files(root: Path) -> dict[str, list[Path]]:
+def _image_files(root: Path, quiet: bool = False) -> dict[str, list[Path]]:
     """Image paths by class (sub-folder name); images may sit in nested folders of a class."""
     classes: dict[str, list[Path]] = {}
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        files = sorted(
-            f for f in folder.rglob("*")
-            if f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".") and f.is_file()
-        )
+        files = sorted(f for f in folder.rglob("*")
+                       if f.suffix.lower() in IMAGE_SUFFIXES and not f.name.startswith(".") and f.is_file())
         if files:
             classes[folder.name] = files
-        else:
+        elif not quiet:
             log.warning("ignored the folder %s: it holds no images", folder)
     if not classes:
-        raise UsageError(
-            f"found no images in sub-folders of {root}: expected one sub-folder per class with images "
-            f"inside, e.g. {root.name}/cat/1.png"
-        )
+        raise UsageError(f"found no images in sub-folders of {root}: expected one sub-folder per class with "
+                         f"images inside, e.g. {root.name}/cat/1.png")
     return classes
 
 
@@ -374,7 +424,7 @@ def _load_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
         return np.asarray(image.resize(size, Image.Resampling.BILINEAR), dtype=np.uint8)
 
 
-def _read_images(root: Path, files: dict[str, list[Path]], mode: str, size: tuple[int, int]):
+def _read_images(root: Path, files: dict[str, list[Path]], mode: str, size: tuple[int, int], notes: list[str]):
     """``uint8`` images ``(N, H, W, C)`` and their labels; unreadable files are skipped with a warning."""
     images, labels, skipped = [], [], []
     for label, paths in files.items():
@@ -386,9 +436,8 @@ def _read_images(root: Path, files: dict[str, list[Path]], mode: str, size: tupl
                 continue
             labels.append(label)
     if skipped:
-        n = len(skipped)
-        log.warning("skipped %d unreadable image%s in %s, e.g. %s",
-                    n, "" if n == 1 else "s", root, skipped[0].relative_to(root).as_posix())
+        _note(notes, f"skipped {len(skipped)} unreadable image{'' if len(skipped) == 1 else 's'} in "
+                     f"{root.name}, e.g. {skipped[0].relative_to(root).as_posix()}")
     if not images:
         raise UsageError(f"none of the images in {root} can be read: check they are valid image files")
     X = np.stack(images)

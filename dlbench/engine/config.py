@@ -36,6 +36,7 @@ class RunConfig:
     target: str | None = None
     text_column: str | None = None
     test: str | None = None
+    name: str | None = None  # the task name of your own data (default: from the file or folder)
     tasks_dir: str | None = None
     preset: str = "default"
     sizes: list[int | str] | None = None  # None: the preset's geometric ladder
@@ -63,6 +64,9 @@ class RunConfig:
         if self.executor not in executors.names():
             raise UsageError(f"unknown --executor {self.executor!r}: choose from {', '.join(executors.names())}")
         self.workers = self.workers or usable_cores()
+        if self.scheduler and self.executor != "dask":
+            raise UsageError(f"--scheduler is for --executor dask (this run uses {self.executor}): add --executor dask "
+                             "or drop --scheduler")
         if self.tasks_dir:
             self.tasks_dir = str(Path(self.tasks_dir).resolve())
 
@@ -79,13 +83,14 @@ class RunConfig:
         """What a remote worker needs to re-create a task (paths made absolute)."""
         return {
             "task": str(Path(spec).resolve()) if is_data_path(spec, task_names) else spec,
-            "target": self.target, "text_column": self.text_column,
+            "target": self.target, "text_column": self.text_column, "name": self.name,
             "test": str(Path(self.test).resolve()) if self.test else None,
             "tasks_dir": self.tasks_dir,
         }
 
     def resolve(self, spec: str, registry: Registry) -> Task:
-        return resolve_task(spec, registry, target=self.target, text_column=self.text_column, test=self.test)
+        return resolve_task(spec, registry, target=self.target, text_column=self.text_column, test=self.test,
+                            task_name=self.name)
 
     def settings(self, run_dir: Path) -> CellSettings:
         return CellSettings(

@@ -24,25 +24,33 @@ class Preset:
 
 
 PRESETS = {
-    "quick": Preset(n_sizes=3, seeds=1, trials=3, tune_time=30),
-    "default": Preset(n_sizes=4, seeds=1, trials=5, tune_time=60),
+    "quick": Preset(n_sizes=3, seeds=1, trials=3, tune_time=30, tuner="hyperband"),
+    "default": Preset(n_sizes=5, seeds=3, trials=5, tune_time=60, tuner="hyperband"),
     "thorough": Preset(n_sizes=7, seeds=5, trials=20, tune_time=300, tuner="bayesian"),
 }
 
 
 def parse_sizes(text: str | None) -> list[int | str] | None:
-    """``"50,100,full"`` -> ``[50, 100, "full"]``; ``None`` keeps the default ladder."""
-    if not text:
+    """``"50,100,full"`` -> ``[50, 100, "full"]``; ``None`` keeps the default ladder.
+
+    Items are positive integers (digits only) or ``full``; repeats are merged, in the order given.
+    """
+    if text is None or text == "":
         return None
     sizes: list[int | str] = []
-    for item in text.split(","):
-        item = item.strip().lower()
+    for raw in str(text).split(","):
+        item = raw.strip().lower()
         if item == "full":
-            sizes.append("full")
-        elif item.isdigit() and int(item) > 0:
-            sizes.append(int(item))
+            size: int | str = "full"
+        elif item.isascii() and item.isdigit() and item.lstrip("0"):
+            digits = item.lstrip("0")
+            size = int(digits) if len(digits) <= 19 else 10**19  # beyond any pool: dropped later
         else:
-            raise UsageError(f"--sizes takes positive integers or 'full', comma-separated (e.g. 50,100,full), not {item!r}")
+            what = "an empty item" if not item else repr(raw.strip())
+            raise UsageError(f"--sizes {text!r}: {what} is not a positive whole number or 'full'; give "
+                             "training-set sizes, comma-separated, e.g. --sizes 50,100,full")
+        if size not in sizes:
+            sizes.append(size)
     return sizes
 
 
@@ -69,16 +77,29 @@ def resolve_sizes(sizes: list[int | str] | None, pool: int, n_classes: int, n_si
     return kept
 
 
-def parse_duration(text: str | None) -> float | None:
-    """``"90"``, ``"90s"``, ``"10m"``, ``"1.5h"`` -> seconds."""
+UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(text: str | None, option: str = "duration") -> float | None:
+    """``"90"``, ``"90s"``, ``"10m"``, ``"1.5h"`` -> seconds; ``None``/``""`` -> ``None``.
+
+    Anything else (NaN, infinity, zero, negative, an unknown unit) is a :class:`UsageError`
+    that echoes the value; ``option`` (e.g. ``"--budget"``) names it in the message.
+    """
     if text is None or text == "":
         return None
-    units = {"s": 1, "m": 60, "h": 3600}
-    value, unit = (text[:-1], text[-1]) if text[-1].lower() in units else (text, "s")
+    import math
+
+    raw = str(text)
+    item = raw.strip().lower()
+    value, unit = (item[:-1].strip(), item[-1]) if item[-1:] in UNITS else (item, "s")
+    hint = "write a positive number of seconds, or e.g. 90s, 10m or 1.5h"
     try:
-        seconds = float(value) * units[unit.lower()]
-    except ValueError:
-        raise UsageError(f"cannot read the duration {text!r}: write e.g. 90s, 10m or 1.5h") from None
+        seconds = float(value) * UNITS[unit]
+    except (ValueError, OverflowError):
+        raise UsageError(f"cannot read the {option} {raw!r}: {hint}") from None
+    if not math.isfinite(seconds):
+        raise UsageError(f"the {option} {raw!r} is not a finite number: {hint}")
     if seconds <= 0:
-        raise UsageError(f"the duration {text!r} must be positive")
+        raise UsageError(f"the {option} {raw!r} must be positive: {hint}")
     return seconds

@@ -91,16 +91,22 @@ class Run:
         self.not_run: list[Job] = []
         self.on_finish = on_finish
         self.timings: dict[str, float] = {}
+        self.stopped: str | None = None  # why the run ended early, for run.json and the report
         self._created = time.perf_counter()
 
     @classmethod
-    def resume(cls, run_dir: str | Path, registry_for, console=None, on_finish: OnFinish | None = None) -> "Run":
+    def resume(cls, run_dir: str | Path, registry_for, console=None, on_finish: OnFinish | None = None,
+               overrides: dict | None = None) -> "Run":
+        """The run of ``run_dir``, to be finished. ``overrides`` replace its limits (a new ``--budget``,
+        ``--cell-timeout``, ...) or where cells run; everything that decides results stays as it was."""
         run_dir = Path(run_dir)
         info_path = run_dir / "run.json"
         if not (info_path.exists() and (run_dir / "results.db").exists()):
             raise UsageError(f"{run_dir} is not a dlbench run folder (no run.json/results.db): give OUT/<run-id>")
         try:
-            config = RunConfig.from_json(json.loads(info_path.read_text(encoding="utf-8"))["config"])
+            saved = json.loads(info_path.read_text(encoding="utf-8"))["config"]
+            # The old --budget was for the old invocation: a resume finishes the run unless given a new one.
+            config = RunConfig.from_json({**saved, "budget": None, **(overrides or {})})
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError(f"{info_path} is damaged ({type(exc).__name__}: {exc}); it cannot be resumed") from None
         return cls(config, registry_for(config.tasks_dir), console=console, run_dir=run_dir, on_finish=on_finish)
@@ -109,15 +115,17 @@ class Run:
         return {n: cls for n, cls in self.solvers.items() if cls.accepts(task)}
 
     def _write_run_json(self, sizes: dict[str, list[int]], audits: dict[str, dict],
-                        fingerprints: dict[str, str]) -> None:
+                        fingerprints: dict[str, str], planned: dict[str, int]) -> None:
         info = {
             "run_id": self.run_dir.name,
             "started": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "command": " ".join(["dlbench" if Path(sys.argv[0]).name in ("__main__.py", "-m") else Path(sys.argv[0]).name,
+                                 *sys.argv[1:]]),
             "config": asdict(self.config),
             "sizes": sizes,
             "audit": audits,
             "fingerprints": fingerprints,
+            "planned": planned,  # cells per task this run set out to finish (a resume: those still to do)
             "tasks": [{**type(t).metadata(), "name": t.name, "params": vars(t)} for t in self.tasks],
             "solvers": {name: cls.metadata() for name, cls in self.solvers.items()},
             "environment": environment(),
@@ -187,7 +195,11 @@ class Run:
         if self.run_dir is None:
             self.run_dir = new_run_dir(self.config.out, self.config.tasks)
         self.lock = RunLock(self.run_dir)
-        self.store = ResultsStore(self.run_dir / "results.db")
+        try:
+            self.store = ResultsStore(self.run_dir / "results.db", must_exist=self.resumed)
+        except UsageError:
+            self.lock.release()
+            raise
 
     def execute(self) -> Path:
         """Plan, run every cell, write the run folder; the folder exists only once planning succeeded."""
@@ -197,14 +209,27 @@ class Run:
         started = time.perf_counter()
         if self.resumed:
             self._open()
-        with self.console.status("planning") as status:
-            jobs, sizes, audits, prints = self.plan(lambda t: status.update(f"loading {t.name}"))
+        try:
+            with self.console.status("planning") as status:
+                jobs, sizes, audits, prints = self.plan(lambda t: status.update(f"loading {t.name}"))
+        except BaseException:
+            if self.store is not None:  # a resumed run that cannot go on: leave its folder as it was
+                self.store.close()
+                self.lock.release()
+                self.store = None
+            raise
         if not self.resumed:
             self._open()
         self.timings.update(startup=process_age() - (time.perf_counter() - self._created),
                             data=time.perf_counter() - started)
         try:
-            self._write_run_json(sizes, audits, prints)
+            planned: dict[str, int] = {}
+            for job in jobs:
+                planned[job.cell.task] = planned.get(job.cell.task, 0) + 1
+            done = {}
+            for key in self.store.finished_keys():
+                done[key[0]] = done.get(key[0], 0) + 1
+            self._write_run_json(sizes, audits, prints, {t: planned.get(t, 0) + done.get(t, 0) for t in sizes})
             cells_started = time.perf_counter()
             with RunProgress(self.console, jobs, self.config.workers) as progress:
                 def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
@@ -215,7 +240,13 @@ class Run:
                 for job in self.not_run:
                     self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
             self.timings["cells"] = time.perf_counter() - cells_started
+        except BaseException as exc:
+            self.stopped = "interrupted (Ctrl-C or SIGTERM)" if isinstance(exc, KeyboardInterrupt) else \
+                f"stopped by an error ({type(exc).__name__})"
+            raise
         finally:
+            if self.not_run and not self.stopped:
+                self.stopped = "the --budget was used up"
             self.finish()
         if self.not_run:
             self.console.print(f"[yellow]budget used up:[/] {len(self.not_run)} cells not run; "
@@ -245,6 +276,7 @@ class Run:
         if path.exists():
             info = json.loads(path.read_text(encoding="utf-8"))
             info["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
+            info["stopped"] = self.stopped
             info["finished"] = datetime.now().astimezone().isoformat(timespec="seconds")
             write_atomic(path, json.dumps(info, indent=2, default=str))
 

@@ -70,7 +70,7 @@ def load_run(run_dir: str | Path, name: str | None = None) -> dict[str, Any]:
         raise UsageError(f"{info_path} is damaged or unreadable ({exc}); compare needs each run's run.json") from None
     if not isinstance(info, dict):
         raise UsageError(f"{info_path} is damaged (not a JSON object); compare needs each run's run.json")
-    with ResultsStore(run_dir / "results.db") as store:
+    with ResultsStore(run_dir / "results.db", must_exist=True) as store:
         rows, predictions = store.rows(), store.predictions()
     return {"name": name or run_dir.resolve().name, "rows": rows, "predictions": predictions, "info": info}
 

@@ -182,6 +182,6 @@ def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
 def rebuild(run_dir: str | Path) -> Path:
     """Regenerate the CSV files and ``index.html`` of a run from its database."""
     run_dir = Path(run_dir)
-    with ResultsStore(run_dir / "results.db") as store:
+    with ResultsStore(run_dir / "results.db", must_exist=True) as store:
         rows = export(store, run_dir)
     return write_report(run_dir, rows)

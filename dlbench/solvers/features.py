@@ -20,6 +20,17 @@ def category_strings(X):
     return X.astype(object).where(X.notna(), "<missing>").astype(str)
 
 
+#: Magnitudes beyond this are clipped: standardising 1e300 would overflow to infinity.
+NUMERIC_LIMIT = 1e100
+
+
+def finite_numbers(X) -> np.ndarray:
+    """Numeric columns as floats: infinities become missing values, huge magnitudes are clipped."""
+    values = np.asarray(X, dtype=np.float64)
+    values = np.where(np.isinf(values), np.nan, values)
+    return np.clip(values, -NUMERIC_LIMIT, NUMERIC_LIMIT)
+
+
 def tabular_features(X, scale: bool = True, dense: bool = False):
     """Median-imputed (and, with ``scale``, standardised) numbers plus one-hot categories.
 
@@ -33,7 +44,7 @@ def tabular_features(X, scale: bool = True, dense: bool = False):
     kinds = column_kinds(X)
     numeric = [c for c in X.columns if kinds[str(c)] == "numeric"]
     categorical = [c for c in X.columns if kinds[str(c)] == "categorical"]
-    numeric_steps = [SimpleImputer(strategy="median", keep_empty_features=True)]
+    numeric_steps = [FunctionTransformer(finite_numbers), SimpleImputer(strategy="median", keep_empty_features=True)]
     if scale:
         numeric_steps.append(StandardScaler())
     return ColumnTransformer(

@@ -10,7 +10,7 @@ import numpy as np
 from dlbench.core.task import column_kinds
 from dlbench.solvers.deep.base import KerasSolver
 from dlbench.solvers.deep.runtime import load_keras
-from dlbench.solvers.features import category_strings
+from dlbench.solvers.features import category_strings, finite_numbers
 
 
 class MLP(KerasSolver):
@@ -31,7 +31,7 @@ class MLP(KerasSolver):
             return X
         inputs = {}
         if self.numeric_:
-            values = X[self.numeric_].to_numpy(dtype=np.float32)
+            values = np.clip(finite_numbers(X[self.numeric_]), -1e15, 1e15).astype(np.float32)  # float32-safe
             inputs["numeric"] = np.where(np.isnan(values), self.fill_, values)
         for i, col in enumerate(self.categorical_):
             inputs[f"cat{i}"] = category_strings(X[col]).to_numpy(dtype=str)[:, None]
@@ -43,7 +43,7 @@ class MLP(KerasSolver):
         if hasattr(X, "columns"):
             self.numeric_, self.categorical_ = self._split_columns(X)
             if self.numeric_:
-                fill = np.nanmedian(X[self.numeric_].to_numpy(dtype=np.float32), axis=0)
+                fill = np.nanmedian(np.clip(finite_numbers(X[self.numeric_]), -1e15, 1e15), axis=0)
                 self.fill_ = np.nan_to_num(fill).astype(np.float32)
             arrays = self._inputs(X)
             inputs, encoded = [], []
