@@ -6,11 +6,13 @@ line on stderr and exit code 2, never a traceback. Heavy modules load only insid
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
 import os
 import signal
+import sqlite3
 import sys
 
 import click
@@ -332,6 +334,10 @@ def compare(run_dirs, out_dir: str, open_report: bool) -> None:
     _announce(write_comparison([Path(d) for d in run_dirs], Path(out_dir)), open_report)
 
 
+#: Errors of the disk rather than of dlbench: a full, read-only or forbidden place to write.
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         code = cli.main(args=argv, prog_name="dlbench", standalone_mode=False)
@@ -342,6 +348,14 @@ def main(argv: list[str] | None = None) -> None:
         command = exc.ctx.command_path if exc.ctx else "dlbench"
         message = " ".join(exc.format_message().split())
         click.echo(f"error: {message[0].lower() + message[1:]} (see `{command} --help`)", err=True)
+        sys.exit(2)
+    except (OSError, sqlite3.OperationalError) as exc:
+        if isinstance(exc, OSError) and exc.errno not in _DISK_ERRORS:
+            raise
+        where = f" writing {exc.filename}" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        click.echo(f"error: {reason}{where}: free some space or choose another --out "
+                   "(cells that finished are kept in results.db)", err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         click.echo("interrupted: finished cells are kept in the run folder", err=True)

@@ -198,3 +198,14 @@ def test_a_timeout_kills_the_solvers_own_children(tmp_path, cli):
     time.sleep(1)
     survivors = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout.split()
     assert survivors == [], "a timed-out solver's child survived"
+
+
+def test_atomic_writes_keep_the_usual_file_permissions(tmp_path):
+    from dlbench.core.store import write_atomic
+
+    umask = os.umask(0o022)
+    try:
+        path = write_atomic(tmp_path / "x.csv", "a,b\n")
+    finally:
+        os.umask(umask)
+    assert path.read_text() == "a,b\n" and (path.stat().st_mode & 0o777) == 0o644
