@@ -165,7 +165,7 @@ def accuracy_interval(correct: Any, level: float = LEVEL, seed: int = 0,
 # --------------------------------------------------------------------------- paired comparison
 
 
-def _sign_flip_p(d: np.ndarray, rng: np.random.Generator, draws: int) -> float:
+def _sign_flip_p(d: np.ndarray) -> float:
     """Two-sided sign-flip permutation p-value of ``sum(d)`` over the nonzero ``d``."""
     m = d.size
     if m == 0:
@@ -191,9 +191,9 @@ def paired_comparison(correct_a: Any, correct_b: Any, seed: int = 0, draws: int 
     correct_a, correct_b : array of bool or 0/1, same shape (n_examples,) or (n_seeds, n_examples)
         Per-example correctness of A and B; row ``s`` of both comes from the same seed.
     seed : int
-        Seed of the paired bootstrap and of the Monte Carlo sign flips.
+        Seed of the paired bootstrap.
     draws : int
-        Bootstrap draws, and random sign flips when the permutation test is not exact.
+        Bootstrap draws.
     level : float
         Confidence level of the interval.
 
@@ -210,8 +210,8 @@ def paired_comparison(correct_a: Any, correct_b: Any, seed: int = 0, draws: int 
     The unit is the test example: ``d_i`` is A's accuracy on example ``i`` averaged over seeds
     minus B's, so seeds repeating the same disagreements do not multiply the evidence. One seed
     uses McNemar's exact test; several seeds a sign-flip permutation test on the nonzero ``d_i``
-    (exact up to :data:`EXACT_SIGN_FLIP_MAX` of them, else ``draws`` seeded random flips with
-    p = (1 + hits) / (1 + draws)).
+    (exact up to :data:`EXACT_SIGN_FLIP_MAX` of them, else the permutation distribution's normal
+    limit, whose p-value can be as small as the evidence is strong).
     """
     a = _as_correct(correct_a, "correct_a")
     b = _as_correct(correct_b, "correct_b")
@@ -245,7 +245,7 @@ def paired_comparison(correct_a: Any, correct_b: Any, seed: int = 0, draws: int 
             stats.binomtest(min(a_better, b_better), a_better + b_better, 0.5).pvalue)
     else:
         test = "sign-flip permutation"
-        p = _sign_flip_p(nonzero, rng, draws)
+        p = _sign_flip_p(nonzero)
     return {"diff": diff, "low": float(low), "high": float(high), "p": min(1.0, p), "test": test,
             "n_examples": n, "n_seeds": n_seeds, "discordant": int(nonzero.size),
             "a_better": a_better, "b_better": b_better}

@@ -139,12 +139,6 @@ def pick_best(candidates: list[str], val: dict[str, float], fit_seconds: dict[st
     return min(scored, key=lambda s: (-val[s], fit_seconds.get(s, 0.0), s))
 
 
-def seed_scores(cells, task: str, solver: str, size: int) -> dict[int, float]:
-    """Test accuracy per seed of one solver at one size (finished cells only)."""
-    mine = ok_cells(cells[(cells["task"] == task) & (cells["solver"] == solver) & (cells["train_size"] == size)])
-    return {int(s): float(a) for s, a in zip(mine["seed"], mine["accuracy"])}
-
-
 def problem_cells(cells, task: str):
     """Cells that did not finish (failed, timeout, skipped), in grid order."""
     mine = cells[(cells["task"] == task) & (cells["status"] != "ok")]
