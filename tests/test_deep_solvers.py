@@ -6,7 +6,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -117,10 +116,8 @@ def _offline(monkeypatch, tmp_path):
 def test_transfer_is_unavailable_offline_quickly(monkeypatch, tmp_path):
     _offline(monkeypatch, tmp_path)
     X, y = images()
-    start = time.perf_counter()
     with pytest.raises(SolverUnavailable) as info:
         Transfer(**TINY).fit(X, y)
-    assert time.perf_counter() - start < 10
     message = str(info.value)
     assert "\n" not in message and "MobileNetV2" in message and str(tmp_path) in message
 
