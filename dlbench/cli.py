@@ -199,6 +199,13 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
     from dlbench.engine.runner import Run
 
     console = _console(stderr=True)
+    found: dict = {}
+
+    def reported(run_dir, rows) -> None:
+        from dlbench.report.html import report_and_findings
+
+        found.update(report_and_findings(run_dir, rows)[1])
+
     if quick and thorough:
         raise UsageError("give --quick or --thorough, not both")
     preset = "quick" if quick else "thorough" if thorough else None
@@ -215,7 +222,7 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
                              f"only {', '.join('--' + n.replace('_', '-') for n in sorted(RESUMABLE))} may change")
         limits = {n: parse_duration(ctx.params[n], f"--{n.replace('_', '-')}") for n in given if n in DURATIONS}
         limits.update({n: ctx.params[n] for n in given if n in RESUMABLE and n not in DURATIONS})
-        runner = Run.resume(resume_dir, discover, console=console, on_finish=_write_report, overrides=limits)
+        runner = Run.resume(resume_dir, discover, console=console, on_finish=reported, overrides=limits)
     else:
         if not tasks:
             raise UsageError("give at least one task name or data path, e.g. `dlbench run digits`")
@@ -228,14 +235,14 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
             executor=executor,
             workers=workers, threads=threads, scheduler=scheduler, target_score=target_score,
         )
-        runner = Run(config, _registry(ctx), console=console, on_finish=_write_report)
+        runner = Run(config, _registry(ctx), console=console, on_finish=reported)
     previous = signal.signal(signal.SIGTERM, _terminate)  # a batch scheduler's stop: keep what finished
     try:
         run_dir = runner.execute()
     finally:
         signal.signal(signal.SIGTERM, previous)
         if runner.run_dir is not None and runner.store is not None:
-            _print_summary(runner.run_dir)
+            _print_summary(runner.run_dir, found or None)
     click.echo(f"run folder: {run_dir}")
     _announce(run_dir / "index.html", open_report)
 
@@ -260,46 +267,44 @@ DURATIONS = ("budget", "cell_timeout", "trial_timeout", "tune_time")
 RESUMABLE = {*DURATIONS, "workers", "executor", "scheduler"}
 
 
-def _write_report(run_dir, rows) -> None:
-    from dlbench.report.html import write_report
+def _print_summary(run_dir, found: dict | None = None) -> None:
+    """Per task: a compact leaderboard at the largest size (by validation score) and the headline.
 
-    write_report(run_dir, rows)
-
-
-def _print_summary(run_dir) -> None:
-    """Per task: a compact leaderboard at the largest size (by validation score) and the headline."""
-    import pandas as pd
+    ``found``: the findings the report was written from; without them (the report failed) they
+    are computed again from the store.
+    """
     from rich.table import Table
 
+    from dlbench.analysis import findings
     from dlbench.core.store import ResultsStore
-    from dlbench.analysis.findings import headline_lines
-    from dlbench.analysis.tables import frame, leaderboard
 
     if not (run_dir / "results.db").exists():
         return
     with ResultsStore(run_dir / "results.db") as store:
-        rows, predictions = store.rows(), store.predictions()
-    if not rows:
-        click.echo("no cell finished", err=True)
-        return
-    info_path = run_dir / "run.json"
-    run_info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
-    cells = frame(rows)
+        rows = store.rows()
+        if not rows:
+            click.echo("no cell finished", err=True)
+            return
+        if found is None:
+            info_path = run_dir / "run.json"
+            run_info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
+            found = findings.analyse(rows, run_info, store.predictions())
     console = _console()
-    fmt = lambda v, d=3: "" if pd.isna(v) else f"{v:.{d}f}"  # noqa: E731
-    for task in cells["task"].unique():
-        board = leaderboard(cells, task)
-        table = Table(title=f"{task}: n={int(board['train_size'].max()):,} training examples, "
-                            "ranked by validation score")
+    fmt = lambda v, d=3: "" if v is None or v != v else f"{v:.{d}f}"  # noqa: E731
+    for t in found["tasks"]:
+        largest = max((int(r["train_size"]) for r in t["board"]), default=0)
+        table = Table(title=f"{t['task']}: n={largest:,} training examples, ranked by validation score")
         for column in ("solver", "family", "val acc", "test acc", "untuned", "fit s", "status"):
             table.add_column(column, no_wrap=column in ("solver", "family", "status"))
-        for r in board.itertuples():
-            table.add_row(r.solver, r.family, fmt(r.val_score), fmt(r.accuracy), fmt(r.default_accuracy),
-                          fmt(r.fit_seconds, 2), r.status)
+        for r in t["board"]:
+            table.add_row(r["solver"], r["family"], fmt(r["val_score"]), fmt(r["accuracy"]),
+                          fmt(r["default_accuracy"]), fmt(r["fit_seconds"], 2), r["status"])
         console.print(table)
-    for line in headline_lines(rows, run_info or {}, predictions):
+    for line in findings.lines_of(found):
         console.print(line, markup=False)
-    counts = cells["status"].value_counts().to_dict()
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
     click.echo("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
 
 

@@ -21,6 +21,8 @@ from dlbench.analysis.evidence import Evidence, crossfit_winner, decide
 from dlbench.analysis.tables import FAMILY_ORDER
 
 DEFAULT_TARGET_FRACTION = 0.95
+#: A verdict seen from the other side of the comparison.
+FLIP = {"ahead": "behind", "behind": "ahead", "tied": "tied", "untested": "untested"}
 FAMILIES = tuple(FAMILY_ORDER)
 
 SUMMARY_COLUMNS = [
@@ -146,8 +148,7 @@ class _Comparisons:
         if (a, b, size) in self.made:
             return self.made[(a, b, size)]
         c = dict(self.made[(b, a, size)])
-        flip = {"ahead": "behind", "behind": "ahead"}
-        c["verdict"] = flip.get(c["verdict"], c["verdict"])
+        c["verdict"] = FLIP[c["verdict"]]
         for k in ("diff", "low", "high"):
             c[k] = None if c.get(k) is None else -c[k]
         c["low"], c["high"] = c.get("high"), c.get("low")
@@ -162,8 +163,9 @@ def _pair_crossover(curves, fits, comparisons: _Comparisons, a: str, b: str) -> 
     return scaling.crossover(sizes, verdicts, diffs, fits[a], fits[b])
 
 
-def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence | None = None) -> dict[str, Any]:
-    """Every finding about one task (see the module docstring)."""
+def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence | None = None,
+                 predictions: dict[tuple, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Every finding about one task (see the module docstring); ``predictions`` are the store's arrays."""
     evidence = evidence or Evidence(rows=cells[cells["task"] == task].to_dict("records"))
     families = tables.solver_families(cells, task)
     sizes = tables.sizes_of(cells, task)
@@ -190,6 +192,8 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
         "stored": int(((cells["task"] == task) & cells["status"].isin(["ok", "failed"])).sum()),
     }
     found["best"] = _best(evidence, cells, task, best_solver, largest, families)
+    if found["best"] is not None:
+        found["best"]["val_crossfit"] = crossfit_winner(_validation(predictions, task, largest))
     found["family_best"] = {f: b["solver"] for f, b in found["bests_large"].items()}
     found["scaling"] = _scaling_rows(curves, fits, target)
 
@@ -204,7 +208,8 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
                 comparisons.ask(s, b, n)
     comparisons.decide()
     found["untested"] = sum(1 for c in comparisons.made.values() if c.get("verdict") == "untested")
-    found["tests"] = [{"solver": o, **comparisons.get(best_solver, o, largest)} for o in others] if best_solver else []
+    found["tests"] = [{"solver": o, **c, "standing": FLIP[c["verdict"]]}  # standing: the other against the best
+                      for o in others for c in [comparisons.get(best_solver, o, largest)]] if best_solver else []
     found["tied_with_best"] = [t["solver"] for t in found["tests"] if t["verdict"] in ("tied", "untested")]
     found["solver_crossovers"] = {s: {f: _pair_crossover(curves, fits, comparisons, s, b) for f, b in by_family.items()}
                                   for s, by_family in rivals.items()}
@@ -287,21 +292,22 @@ def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
     cells = tables.frame(rows)
     pairs = {k: (v["test_true"], v["test_pred"]) for k, v in (predictions or {}).items() if "test_pred" in v}
     evidence = Evidence(pairs, cells.to_dict("records"))
-    tasks = [analyse_task(cells, t, run_info, evidence) for t in sorted(cells["task"].dropna().unique())]
-    for t in tasks:
-        if t["best"] is not None:
-            validation: dict[str, dict[int, tuple]] = {}
-            for (task, solver, size, seed), v in (predictions or {}).items():
-                if task == t["task"] and size == t["largest"] and "val_pred" in v:
-                    validation.setdefault(solver, {})[int(seed)] = (v["val_true"], v["val_pred"])
-            t["best"]["val_crossfit"] = crossfit_winner(validation)
-            t["headline"] = sentences.headline(t)
+    tasks = [analyse_task(cells, t, run_info, evidence, predictions) for t in sorted(cells["task"].dropna().unique())]
     across = None
     if len(tasks) >= 2:
         across = ranks_across(
             {t["task"]: {r["solver"]: r["accuracy"] for r in t["board"]
                          if _num(r.get("accuracy")) is not None and r["train_size"] == t["largest"]} for t in tasks})
     return {"tasks": tasks, "across": across}
+
+
+def _validation(predictions, task: str, size: int | None) -> dict[str, dict[int, tuple]]:
+    """Solver -> seed -> (true, predicted) validation labels of the chosen configurations at ``size``."""
+    out: dict[str, dict[int, tuple]] = {}
+    for (t, solver, n, seed), v in (predictions or {}).items():
+        if t == task and n == size and "val_pred" in v:
+            out.setdefault(solver, {})[int(seed)] = (v["val_true"], v["val_pred"])
+    return out
 
 
 def ranks_across(scores: dict[str, dict[str, float]]) -> dict[str, Any]:
@@ -337,8 +343,13 @@ def ranks_across(scores: dict[str, dict[str, float]]) -> dict[str, Any]:
 def headline_lines(rows: list[dict[str, Any]], run_info: dict[str, Any],
                    predictions: dict[tuple, dict[str, Any]] | None = None) -> list[str]:
     """Headline sentences as plain text, each prefixed with its task (warnings first)."""
+    return lines_of(analyse(rows, run_info, predictions))
+
+
+def lines_of(found: dict[str, Any]) -> list[str]:
+    """The headline of findings already computed (:func:`analyse`), as terminal lines."""
     lines = []
-    for t in analyse(rows, run_info, predictions)["tasks"]:
+    for t in found["tasks"]:
         lines += [f"{t['task']}: warning: {w}" for w in t["warnings"]]
         lines += [f"{t['task']}: {s}" for s in t["headline"]]
         lines += [f"{t['task']}: note: {w}" for w in t["limitations"]]
@@ -356,8 +367,8 @@ def summary_rows(findings: dict[str, Any]) -> list[dict[str, Any]]:
                 "n_sizes": len(curve.sizes), "n_min": min(curve.sizes), "n_max": max(curve.sizes),
                 "seeds": sc["seeds"], "score_at_n_max": curve.means[-1], "score_low_at_n_max": curve.lows[-1],
                 "score_high_at_n_max": curve.highs[-1],
-                "vs_best_at_n_max": "best" if solver == (t["best"] or {}).get("solver") else _FLIP.get(next(
-                    (c["verdict"] for c in t["tests"] if c["solver"] == solver), None)),
+                "vs_best_at_n_max": "best" if solver == (t["best"] or {}).get("solver") else next(
+                    (c["standing"] for c in t["tests"] if c["solver"] == solver), None),
                 "val_score_at_n_max": next((r["val_score"] for r in t["board"] if r["solver"] == solver
                                             and r["train_size"] == max(curve.sizes)), None),
                 "fit_a": sc["a"], "fit_b": sc["b"], "fit_c": sc["c"], "fit_reliable": sc["reliable"],
@@ -370,9 +381,6 @@ def summary_rows(findings: dict[str, Any]) -> list[dict[str, Any]]:
                 row.update(_crossover_columns(family, result))
             out.append({k: _round(v) for k, v in row.items()})
     return out
-
-
-_FLIP = {"ahead": "behind", "behind": "ahead", "tied": "tied", "untested": "untested"}  # seen from the other side
 
 
 def _round(v):

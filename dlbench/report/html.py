@@ -132,9 +132,9 @@ def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
 
 
 def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
-           predictions: dict[tuple, dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]]]:
-    """The page and the ``summary.csv`` rows for ``rows`` (cells), ``run_info`` (run.json) and the
-    cells' stored ``predictions``."""
+           predictions: dict[tuple, dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]], dict]:
+    """The page, the ``summary.csv`` rows and the findings for ``rows`` (cells), ``run_info``
+    (run.json) and the cells' stored ``predictions``."""
     from markupsafe import Markup
 
     from dlbench.analysis import findings
@@ -156,11 +156,16 @@ def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
         sections=tasks, across=across, cd_svg=Markup(cd_svg) if cd_svg else None,
         css=Markup(css), run_view=_run_view(run_info), **page,
     )
-    return html, findings.summary_rows(found)
+    return html, findings.summary_rows(found), found
 
 
 def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
     """Write ``index.html`` and ``summary.csv`` into ``run_dir``; returns the HTML path."""
+    return report_and_findings(run_dir, rows)[0]
+
+
+def report_and_findings(run_dir: str | Path, rows: list[dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+    """:func:`write_report`, also returning the findings it computed (the terminal shows them too)."""
     from dlbench.analysis.findings import SUMMARY_COLUMNS
 
     run_dir = Path(run_dir)
@@ -174,9 +179,9 @@ def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
     if db.exists():
         with ResultsStore(db) as store:
             predictions = store.predictions()
-    html, summary_rows = render(rows, run_info, predictions)
+    html, summary_rows, found = render(rows, run_info, predictions)
     write_csv(summary_rows, run_dir / "summary.csv", SUMMARY_COLUMNS)
-    return write_atomic(run_dir / "index.html", html)
+    return write_atomic(run_dir / "index.html", html), found
 
 
 def rebuild(run_dir: str | Path) -> Path:

@@ -59,9 +59,7 @@ def _headline(found: dict[str, Any]) -> dict[str, Any]:
     if best is None:
         return {"card": []}
     board = {r["solver"]: r for r in found["board"]}
-    verdicts = {t["solver"]: t["verdict"] for t in found["tests"]}
-    # verdicts are the winner's against the other: flip them to say where the other stands
-    flip = {"ahead": "behind", "behind": "ahead"}
+    standing = {t["solver"]: t["standing"] for t in found["tests"]}
     solvers = [best["solver"]] + [b for f, b in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]])
                                   if b != best["solver"]]
     card = []
@@ -69,7 +67,7 @@ def _headline(found: dict[str, Any]) -> dict[str, Any]:
         r = board.get(solver, {})
         card.append({"solver": solver, "family": found["families"].get(solver), "winner": solver == best["solver"],
                      "test": r.get("accuracy"), "low": r.get("accuracy_low"), "high": r.get("accuracy_high"),
-                     "verdict": flip.get(verdicts.get(solver), verdicts.get(solver)),
+                     "verdict": standing.get(solver),
                      "fit_seconds": r.get("fit_seconds"), "latency": r.get("predict_seconds_per_1k"),
                      "n_params": r.get("n_params"), "model_bytes": r.get("model_bytes")})
     return {"card": card}
