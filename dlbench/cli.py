@@ -236,11 +236,22 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
             workers=workers, threads=threads, scheduler=scheduler, target_score=target_score,
         )
         runner = Run(config, _registry(ctx), console=console, on_finish=reported)
-    previous = signal.signal(signal.SIGTERM, _terminate)  # a batch scheduler's stop: keep what finished
+    def terminate(signum, frame) -> None:  # Ctrl-C or a batch scheduler's stop: keep what finished
+        runner.stop_requested = True
+        raise KeyboardInterrupt  # unwinds: the store, CSV files and report are written
+
+    def unraisable(info) -> None:  # the interrupt landed in a fork handler: the runner stops at the next cell
+        if not (runner.stop_requested and isinstance(info.exc_value, KeyboardInterrupt)):
+            previous_hook(info)
+
+    previous = {sig: signal.signal(sig, terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
     try:
         run_dir = runner.execute()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = previous_hook
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if runner.run_dir is not None and runner.store is not None:
             _print_summary(runner.run_dir, found or None)
     click.echo(f"run folder: {run_dir}")
@@ -256,10 +267,6 @@ def _announce(page, open_it: bool) -> None:
 
         if not webbrowser.open(uri):
             click.echo("warning: no browser found to open the report; open the link above", err=True)
-
-
-def _terminate(signum, frame) -> None:
-    raise KeyboardInterrupt  # unwinds like Ctrl-C: the store, CSV files and report are written
 
 
 #: Options a resumed run may change: limits and where cells run (never what is computed).

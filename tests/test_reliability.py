@@ -48,7 +48,7 @@ def test_sigterm_keeps_what_finished(tmp_path):
                              "--sizes", "100,200,400,800", "--seeds", "1", "--trials", "2", "--workers", "1", "--out", str(out)],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
-    while time.time() < deadline:  # wait until at least one cell is stored
+    while time.time() < deadline and proc.poll() is None:  # wait until at least one cell is stored
         db = next(out.glob("*/results.db"), None) if out.exists() else None
         if db is not None:
             try:
@@ -209,3 +209,27 @@ def test_atomic_writes_keep_the_usual_file_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert path.read_text() == "a,b\n" and (path.stat().st_mode & 0o777) == 0o644
+
+
+def test_a_swallowed_interrupt_still_stops_the_run_at_the_next_cell(tmp_path, monkeypatch):
+    """A signal's KeyboardInterrupt raised inside a fork handler is only printed; the flag it set stops the run."""
+    from dlbench.core.registry import discover
+    from dlbench.engine import progress
+    from dlbench.engine.config import RunConfig
+    from dlbench.engine.runner import Run
+
+    config = RunConfig(tasks=["wine"], solvers=["majority"], sizes=[30, 60, 90], trials=1, seeds=1,
+                       executor="local", out=str(tmp_path))
+    run = Run(config, discover(None))
+    finished = progress.RunProgress.finished
+
+    def first_then_stop(self, job, row):
+        finished(self, job, row)
+        run.stop_requested = True  # as the signal handler does, its own raise lost
+
+    monkeypatch.setattr(progress.RunProgress, "finished", first_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        run.execute()
+    assert run.stopped == "interrupted (Ctrl-C or SIGTERM)"
+    assert len(_rows(run.run_dir)) == 1
+    assert not (run.run_dir / ".lock").exists()

@@ -92,6 +92,9 @@ class Run:
         self.on_finish = on_finish
         self.timings: dict[str, float] = {}
         self.stopped: str | None = None  # why the run ended early, for run.json and the report
+        # Set by a signal handler: its KeyboardInterrupt can be swallowed (raised inside a fork
+        # handler or a finaliser), so the run also stops at the next cell boundary.
+        self.stop_requested = False
         self._created = time.perf_counter()
 
     @classmethod
@@ -232,11 +235,17 @@ class Run:
             self._write_run_json(sizes, audits, prints, {t: planned.get(t, 0) + done.get(t, 0) for t in sizes})
             cells_started = time.perf_counter()
             with RunProgress(self.console, jobs, self.config.workers) as progress:
+                def on_start(job: Job) -> None:
+                    self._check_stop()
+                    progress.started(job)
+
                 def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
                     self.store.add(row, trials, predictions)
                     progress.finished(job, row)
+                    self._check_stop()
 
-                self.not_run = self._executor().run(jobs, progress.started, on_result, deadline)
+                self.not_run = self._executor().run(jobs, on_start, on_result, deadline)
+                self._check_stop()
                 for job in self.not_run:
                     self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
             self.timings["cells"] = time.perf_counter() - cells_started
@@ -252,6 +261,10 @@ class Run:
             self.console.print(f"[yellow]budget used up:[/] {len(self.not_run)} cells not run; "
                                f"finish them with `dlbench run --resume {self.run_dir}`")
         return self.run_dir
+
+    def _check_stop(self) -> None:
+        if self.stop_requested:
+            raise KeyboardInterrupt
 
     def finish(self) -> None:
         """Export the CSV files from whatever the store holds, hand them to ``on_finish``, release the lock."""
