@@ -11,4 +11,15 @@ from dlbench.core.solver import Solver
 from dlbench.core.task import Dataset, Task
 
 __version__ = "0.1.0"
-__all__ = ["Dataset", "Solver", "SolverUnavailable", "Task", "UsageError", "__version__"]
+__all__ = ["Dataset", "Solver", "SolverUnavailable", "Task", "UsageError", "__version__", "load_model"]
+
+
+def load_model(path, task=None):
+    """The model exported in ``path`` (a model folder, or a run folder: its winner, of ``task`` if several).
+
+    Returns an object with ``predict``, ``predict_proba`` and ``classes_`` taking raw inputs: a
+    DataFrame, a list of texts or a ``uint8`` image array. See :mod:`dlbench.models.loaded`.
+    """
+    from dlbench.models.loaded import load_model as load
+
+    return load(path, task)

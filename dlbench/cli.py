@@ -14,6 +14,7 @@ import os
 import signal
 import sqlite3
 import sys
+from pathlib import Path
 
 import click
 from click.core import ParameterSource
@@ -183,12 +184,15 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, task_nam
               help="Finish an interrupted run folder without recomputing its finished cells.")
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder that receives the run folder OUT/<run-id>/.")
+@click.option("--export", "export", default="families", show_default=True,
+              type=click.Choice(["none", "winner", "families", "all"]),
+              help="Models saved under RUN/models/: the winner of each task, also the best of each family, or all.")
 @data_options
 @click.option("--open", "open_report", is_flag=True, help="Open the report in your browser when the run ends.")
 @click.pass_context
 def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, seeds, seed, trials, tuner, tune_time,
-        trial_timeout, budget, cell_timeout, executor, workers, threads, scheduler, target_score, resume_dir, out, target,
-        text_column, test_path, task_name, open_report) -> None:
+        trial_timeout, budget, cell_timeout, executor, workers, threads, scheduler, target_score, resume_dir, out, export,
+        target, text_column, test_path, task_name, open_report) -> None:
     """Train rule-based, shallow and deep solvers on each task, at growing training-set sizes.
 
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
@@ -233,7 +237,7 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
             tune_time=parse_duration(tune_time, "--tune-time"), trial_timeout=parse_duration(trial_timeout, "--trial-timeout"),
             budget=parse_duration(budget, "--budget"), cell_timeout=parse_duration(cell_timeout, "--cell-timeout"),
             executor=executor,
-            workers=workers, threads=threads, scheduler=scheduler, target_score=target_score,
+            workers=workers, threads=threads, scheduler=scheduler, target_score=target_score, export=export,
         )
         runner = Run(config, _registry(ctx), console=console, on_finish=reported)
     def terminate(signum, frame) -> None:  # Ctrl-C or a batch scheduler's stop: keep what finished
@@ -271,7 +275,7 @@ def _announce(page, open_it: bool) -> None:
 
 #: Options a resumed run may change: limits and where cells run (never what is computed).
 DURATIONS = ("budget", "cell_timeout", "trial_timeout", "tune_time")
-RESUMABLE = {*DURATIONS, "workers", "executor", "scheduler"}
+RESUMABLE = {*DURATIONS, "workers", "executor", "scheduler", "export"}
 
 
 def _print_summary(run_dir, found: dict | None = None) -> None:
@@ -311,8 +315,15 @@ def _print_summary(run_dir, found: dict | None = None) -> None:
         console.print(line, markup=False)
     counts: dict[str, int] = {}
     for r in rows:
-        counts[r["status"]] = counts.get(r["status"], 0) + 1
-    click.echo("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+        if r["family"] != "ensemble":
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+    ensembles = sum(r["family"] == "ensemble" for r in rows)
+    click.echo("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+               + (f"; {ensembles} ensemble{'s' if ensembles > 1 else ''} built from them" if ensembles else ""))
+    index = run_dir / "models" / "index.json"
+    saved = [m for m in json.loads(index.read_text(encoding="utf-8")) if m["saved"]] if index.exists() else []
+    if saved:
+        click.echo("models: " + ", ".join(f"{m['path']} ({', '.join(m['roles'])})" for m in saved))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -320,8 +331,6 @@ def _print_summary(run_dir, found: dict | None = None) -> None:
 @click.option("--open", "open_report", is_flag=True, help="Open the report in your browser.")
 def report(run_dir: str, open_report: bool) -> None:
     """Rebuild a run's results.csv and index.html from its database (no retraining)."""
-    from pathlib import Path
-
     from dlbench.report.html import rebuild
 
     if not (Path(run_dir) / "results.db").exists():
@@ -348,6 +357,31 @@ def compare(run_dirs, out_dir: str, open_report: bool) -> None:
 
 #: Errors of the disk rather than of dlbench: a full, read-only or forbidden place to write.
 _DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("source", metavar="RUN_OR_MODEL_DIR", type=click.Path())
+@click.argument("data", metavar="NEW_DATA", type=click.Path())
+@click.option("--out", default="predictions.csv", show_default=True, type=click.Path(dir_okay=False),
+              help="The CSV written: prediction plus one probability column per class.")
+@click.option("--task", help="With a run folder of several tasks: whose winner predicts.")
+@click.option("--text-column", help="With a text model and a CSV: the column holding the text.")
+def predict(source: str, data: str, out: str, task: str | None, text_column: str | None) -> None:
+    """Predict NEW_DATA (a CSV, a text file or an image folder) with an exported model.
+
+    RUN_OR_MODEL_DIR is a model folder (RUN/models/<task>/<solver>) or a run folder (its winner).
+    """
+    from dlbench.models.predict import predict_file
+
+    done = predict_file(source, data, out, task=task, text_column=text_column)
+    for note in done["notes"]:
+        click.echo(f"note: {note}", err=True)
+    card = done["model"].card
+    click.echo(f"{card['solver']} ({card['role']} of {card['task']}, test accuracy {card['scores']['test']['accuracy']:.3f}) "
+               f"predicted {done['n']:,} examples")
+    if done["accuracy"] is not None:
+        click.echo(f"accuracy against the file's {card['inputs']['target']!r} column: {done['accuracy']:.4f}")
+    click.echo(f"predictions: {Path(done['out']).resolve()}")
 
 
 def main(argv: list[str] | None = None) -> None:

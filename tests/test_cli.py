@@ -93,7 +93,7 @@ def test_run_digits_all_three_families(tmp_path, cli):
     assert proc.returncode == 0, proc.stderr
     run_dir = run_folder(proc.stdout)
     rows = read_rows(run_dir)
-    assert {r["family"] for r in rows} == {"rule", "shallow", "deep"}
+    assert {r["family"] for r in rows} == {"rule", "shallow", "deep", "ensemble"}
     assert all(r["status"] == "ok" for r in rows)
     assert max(float(r["accuracy"]) for r in rows) >= 0.95
     required = {"task", "modality", "solver", "family", "train_size", "seed", "status", "accuracy", "macro_f1",
@@ -128,7 +128,7 @@ def test_run_own_csv_with_categories_and_missing_values(tmp_path, cli):
                "--seeds", "1", "--trials", "2", "--out", tmp_path / "out", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = read_rows(run_folder(proc.stdout))
-    assert {r["solver"] for r in rows} == {"majority", "logreg", "mlp"}
+    assert {r["solver"] for r in rows} == {"majority", "logreg", "mlp", "ensemble"}
     assert all(r["status"] == "ok" and r["task"] == "customers" for r in rows)
     assert max(float(r["accuracy"]) for r in rows) > 0.8
 
@@ -138,7 +138,7 @@ def test_run_selected_families_and_seed_on_text(tmp_path, cli):
                "--seed", "3", "--out", tmp_path, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     rows = read_rows(run_folder(proc.stdout))
-    assert {r["family"] for r in rows} == {"rule", "shallow"}
+    assert {r["family"] for r in rows} == {"rule", "shallow", "ensemble"}
     assert {r["seed"] for r in rows} == {"3"}
     logreg = next(r for r in rows if r["solver"] == "logreg")
     assert float(logreg["accuracy"]) > 0.95

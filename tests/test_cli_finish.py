@@ -25,7 +25,7 @@ def test_compare_two_runs_of_one_task_with_different_trials(tmp_path, cli):
     assert "trials" in page and "dlbench comparison" in page
     with (tmp_path / "cmp" / "compare.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert {r["solver"] for r in rows} == {"majority", "logreg"}
+    assert {r["solver"] for r in rows} == {"majority", "logreg", "ensemble"}
     other = tmp_path / "other"
     proc = cli("run", "breast-cancer", "--solvers", "majority", "--sizes", "40", "--seeds", "1", "--trials", "1", "--out", other,
                cwd=tmp_path)

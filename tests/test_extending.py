@@ -57,7 +57,7 @@ def test_a_registered_executor_runs_every_cell(toy_run):
     assert "toy-reversed" in executors.names()
     assert len(calls) == 4 and calls[0][2] == 60  # its own order: largest size first
     rows = (run_dir / "results.csv").read_text(encoding="utf-8").splitlines()
-    assert len(rows) == 5 and all(",ok," in r for r in rows[1:])
+    assert len(rows) == 6 and all(",ok," in r for r in rows[1:])  # the header, 4 cells and their ensemble
 
 
 def test_a_report_section_is_one_template_and_one_function(toy_run, tmp_path, monkeypatch):
@@ -68,7 +68,7 @@ def test_a_report_section_is_one_template_and_one_function(toy_run, tmp_path, mo
     toy = sections.Section("toy", str(template), lambda found: {"n_solvers": len(found["curves"])})
     monkeypatch.setattr(sections, "SECTIONS", [*sections.SECTIONS, toy])
     page = html.rebuild(run_dir).read_text(encoding="utf-8")
-    assert "<p id='toy'>wine has 2 solvers</p>" in page
+    assert "<p id='toy'>wine has 3 solvers</p>" in page
     # A section whose function returns None is left out for that task.
     monkeypatch.setattr(sections, "SECTIONS", [*sections.SECTIONS[:-1], sections.Section("toy", str(template),
                                                                                         lambda found: None)])

@@ -22,8 +22,9 @@ ALLOWED = {
     "core": set(),
     "data": {"core"},
     "solvers": {"core", "data"},
-    "analysis": {"core"},
-    "engine": {"core", "data", "solvers", "analysis"},
+    "analysis": {"core", "data"},
+    "models": {"core", "data", "analysis"},
+    "engine": {"core", "data", "solvers", "analysis", "models"},
     "report": {"core", "analysis"},
 }
 #: Third-party modules a folder may never import, even inside a function.

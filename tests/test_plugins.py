@@ -59,7 +59,7 @@ def test_entry_point_plugin_is_listed_and_runs(tmp_path, cli):
     plugin = next(t for t in listed if t["name"] == "xor-plugin")
     assert "xorplugin" in plugin["plugin"] and plugin["modality"] == "tabular"
     rows = rows_of(cli, "xor-plugin", cwd=tmp_path, env=env)
-    assert {r["solver"] for r in rows} == {"majority", "logreg"} and rows[0]["task"] == "xor-plugin"
+    assert {r["solver"] for r in rows} == {"majority", "logreg", "ensemble"} and rows[0]["task"] == "xor-plugin"
 
 
 def test_local_task_file_is_listed_and_runs(tmp_path, cli):
@@ -189,7 +189,7 @@ def test_run_goes_on_past_broken_plugins_and_stops_when_one_is_asked_for(tmp_pat
         (tmp_path / "tasks" / f"{name}.py").write_text(BROKEN_FILES[name])
     (tmp_path / "tasks" / "my_xor.py").write_text(PLUGIN_TASK.format(name="my-xor"))
     rows = rows_of(cli, "my-xor", cwd=tmp_path)
-    assert {r["solver"] for r in rows} == {"majority", "logreg"}
+    assert {r["solver"] for r in rows} == {"majority", "logreg", "ensemble"}
     proc = cli("run", "exits", "--solvers", "majority", cwd=tmp_path)
     lines = [l for l in proc.stderr.splitlines() if l.strip() and not l.startswith("warning:")]
     assert proc.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:")

@@ -30,7 +30,7 @@ def test_readme_task_and_solver_examples_run(tmp_path, cli):
     run_dir = next(l.split(": ", 1)[1] for l in proc.stdout.splitlines() if l.startswith("run folder: "))
     with open(Path(run_dir) / "results.csv", encoding="utf-8") as fh:
         rows = {r["solver"]: r for r in csv.DictReader(fh)}
-    assert set(rows) == {"majority", "nearest-centroid"}
+    assert set(rows) == {"majority", "nearest-centroid", "ensemble"}
     assert all(r["status"] == "ok" and r["train_size"] == "300" for r in rows.values())
 
 

@@ -58,6 +58,20 @@ def target_score(run_info: dict[str, Any], highest: float | None) -> tuple[float
 
 # -- per task -----------------------------------------------------------------------------------
 
+def chosen_models(cells, task: str) -> dict[str, str]:
+    """Role -> solver at the task's largest size: ``winner`` and ``best-<family>``, by validation score.
+
+    The report's winner and the models a run exports are these, so the two never disagree.
+    """
+    sizes = tables.sizes_of(cells, task)
+    if not sizes:
+        return {}
+    bests = _family_bests(cells, task, sizes[-1], tables.solver_families(cells, task))
+    val = tables.selection_scores(cells, task, sizes[-1])
+    winner = tables.pick_best(sorted(val), val, tables.fit_times(cells, task, sizes[-1]))
+    return {**({"winner": winner} if winner else {}), **{f"best-{f}": b["solver"] for f, b in bests.items()}}
+
+
 def _family_bests(cells, task: str, size: int, families: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Per family, the solver with the best validation score at ``size``, with its test score."""
     val = tables.selection_scores(cells, task, size)
@@ -173,8 +187,7 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
     curves = tables.curves(cells, task, evidence)
     fits = {s: scaling.check_extrapolation(c, scaling.fit_power_law(c)) for s, c in curves.items()}
     smallest, largest = (sizes[0], sizes[-1]) if sizes else (None, None)
-    val_large = tables.selection_scores(cells, task, largest) if sizes else {}
-    best_solver = tables.pick_best(sorted(curves), val_large, tables.fit_times(cells, task, largest)) if sizes else None
+    best_solver = chosen_models(cells, task).get("winner")
     mine = tables.ok_cells(cells[cells["task"] == task])
     highest_val = mine.groupby(["solver", "train_size"])["val_score"].mean().max() if len(mine) else None
     target, target_rule = target_score(run_info, _num(highest_val))
@@ -189,7 +202,8 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
         "problems": _records(tables.problem_cells(cells, task)),
         "seeds": int(cells[cells["task"] == task]["seed"].nunique()),
         "stopped": run_info.get("stopped"), "planned": (run_info.get("planned") or {}).get(task),
-        "stored": int(((cells["task"] == task) & cells["status"].isin(["ok", "failed"])).sum()),
+        "stored": int(((cells["task"] == task) & cells["status"].isin(["ok", "failed"])
+                       & (cells["family"] != "ensemble")).sum()),  # the grid's cells: ensembles are derived
     }
     found["best"] = _best(evidence, cells, task, best_solver, largest, families)
     if found["best"] is not None:

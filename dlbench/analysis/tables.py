@@ -12,7 +12,7 @@ from typing import Any
 from dlbench.core import schema
 
 FAMILY_ORDER = {"rule": 0, "shallow": 1, "deep": 2}
-FAMILY_LABEL = {"rule": "rule-based", "shallow": "shallow ML", "deep": "deep learning"}
+FAMILY_LABEL = {"rule": "rule-based", "shallow": "shallow ML", "deep": "deep learning", "ensemble": "ensemble"}
 
 
 def frame(rows):

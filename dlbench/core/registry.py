@@ -136,6 +136,10 @@ def _builtin_tasks_dirs() -> set[Path]:
     return {Path(p).resolve() for p in (spec.submodule_search_locations or [])} if spec else set()
 
 
+#: Names of rows dlbench builds itself; no plugin solver may take them.
+RESERVED_SOLVER_NAMES = ("ensemble",)
+
+
 def _from_object(kind: str, name: str, source: str, obj) -> Plugin:
     base = BASES[kind]
     if not (isinstance(obj, type) and issubclass(obj, base)):
@@ -144,6 +148,9 @@ def _from_object(kind: str, name: str, source: str, obj) -> Plugin:
         obj.name = name
     elif obj.name != name:
         return Plugin(name, kind, source, error=f"registered as {name!r} but the class is named {obj.name!r}")
+    if kind == "solver" and name in RESERVED_SOLVER_NAMES:
+        return Plugin(name, kind, source, error=f"{name!r} is reserved (the rows dlbench derives from other "
+                                                "solvers' predictions): rename the solver")
     return Plugin(name, kind, source, obj=obj)
 
 

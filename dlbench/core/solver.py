@@ -30,6 +30,20 @@ def modality_of(X) -> str:
     raise ValueError(f"cannot tell the modality of an input of shape {X.shape}")
 
 
+def class_probabilities(solver, X, classes) -> np.ndarray | None:
+    """``solver``'s probabilities for ``X`` with one column per name in ``classes`` (a class the
+    solver never saw in training gets 0); ``None`` when the solver has no probabilities."""
+    try:
+        raw = np.asarray(solver.predict_proba(X), dtype=np.float32)
+    except (NotImplementedError, AttributeError):
+        return None
+    out = np.zeros((raw.shape[0], len(classes)), dtype=np.float32)
+    index = {c: i for i, c in enumerate(classes)}
+    for j, c in enumerate(np.asarray(solver.classes_).astype(str)):
+        out[:, index[c]] = raw[:, j]
+    return out
+
+
 class Solver:
     """A classifier of one family for one or more modalities.
 
@@ -46,6 +60,9 @@ class Solver:
     description: ClassVar[str] = ""
     #: The ``__init__`` parameter counting training epochs, for Hyperband (``None``: not epoch-based).
     epoch_param: ClassVar[str | None] = None
+    #: Parameters that apply to some input modalities only (name -> modalities): a model card
+    #: lists a parameter only where it applies.
+    modality_params: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -125,6 +142,18 @@ class Solver:
     def predict(self, X) -> np.ndarray:
         proba = self.predict_proba(X)
         return np.asarray(self.classes_)[np.argmax(proba, axis=1)]
+
+    def save_parts(self, folder) -> tuple["Solver", dict[str, str]]:
+        """Write the fitted parts that have a format of their own (a Keras model, an XGBoost
+        booster) into ``folder``: ``(a copy of this solver without them, {file name: format})``.
+
+        The rest is saved with ``skops`` (no pickle). Default: no such parts.
+        """
+        return self, {}
+
+    def load_parts(self, folder) -> "Solver":
+        """Put back what :meth:`save_parts` wrote into ``folder``; returns the whole solver."""
+        return self
 
     def model_size(self) -> dict[str, Any]:
         """``n_params`` and ``model_bytes`` of the fitted model (``None`` where unknown)."""

@@ -104,12 +104,13 @@ _KEY_TYPES = [(c.name, c.sql) for c in schema.CELL if c.role == "key"]
 
 
 def _pack(arrays: dict[str, Any]) -> bytes:
-    """Arrays as one compressed ``.npz`` blob (probabilities as float16: 3 digits are plenty)."""
+    """Arrays as one compressed ``.npz`` blob (probabilities as float32, as solvers give them: an
+    ensemble built from them predicts exactly as its exported members do)."""
     import io
 
     import numpy as np
 
-    data = {k: (np.asarray(v, dtype=np.float16) if k.endswith("proba") else np.asarray(v))
+    data = {k: (np.asarray(v, dtype=np.float32) if k.endswith("proba") else np.asarray(v))
             for k, v in arrays.items() if v is not None}
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **data)

@@ -196,7 +196,7 @@ def _csv_task(root: Path, test_root: Path | None, target, text_column) -> Task:
     return _task(CSVTask, root, test_root, modality, description, target=target, text_column=text_column)
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
     """The file as UTF-8 text (a BOM is dropped); binary or other encodings are user errors."""
     try:
         data = path.read_bytes()
@@ -265,12 +265,12 @@ def _check_header(path: Path, text: str, sep: str) -> None:
 
 
 def _read_columns(path: Path) -> list[str]:
-    return [str(c) for c in _parse_csv(path, _read_text(path), quiet=True, nrows=0).columns]
+    return [str(c) for c in _parse_csv(path, read_text(path), quiet=True, nrows=0).columns]
 
 
-def _read_table(path: Path, str_columns=(), **kwargs):
+def read_table(path: Path, str_columns=(), **kwargs):
     """The whole CSV; ``str_columns`` are read as text (so labels like 1 never become 1.0)."""
-    frame = _parse_csv(path, _read_text(path), dtype={c: str for c in str_columns}, **kwargs)
+    frame = _parse_csv(path, read_text(path), dtype={c: str for c in str_columns}, **kwargs)
     frame.columns = [str(c) for c in frame.columns]
     if frame.empty:
         raise UsageError(f"{path} has a header but no rows: add one row per example")
@@ -280,7 +280,7 @@ def _read_table(path: Path, str_columns=(), **kwargs):
 def _read_labelled_table(path: Path, target: str, text_column: str | None, str_columns=(), *, notes):
     """Inputs and string labels. Rows without a label are dropped with a note (``notes``), or,
     for a test file (``notes=None``), refused: its rows are never dropped."""
-    frame = _read_table(path, [target, *([text_column] if text_column else []), *str_columns])
+    frame = read_table(path, [target, *([text_column] if text_column else []), *str_columns])
     _check_column(target, list(frame.columns), path)
     missing, y = _labels(frame[target], path, target, test_file=notes is None)
     if missing.any():
@@ -384,7 +384,7 @@ def _image_files(root: Path, quiet: bool = False) -> dict[str, list[Path]]:
     return classes
 
 
-def _unreadable():
+def unreadable_errors():
     from PIL import Image
 
     return (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
@@ -405,7 +405,7 @@ def _common_format(root: Path, files: dict[str, list[Path]]) -> tuple[str, tuple
                 grey = grey and image.getbands()[0] in _GREY_BANDS
                 widths.append(image.width)
                 heights.append(image.height)
-        except _unreadable():
+        except unreadable_errors():
             continue
     if not widths:
         raise UsageError(f"none of the images in {root} can be read: check they are valid image files")
@@ -416,7 +416,7 @@ def _common_format(root: Path, files: dict[str, list[Path]]) -> tuple[str, tuple
     return ("L" if grey else "RGB"), (side(widths), side(heights))
 
 
-def _load_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
+def load_image(path: Path, mode: str, size: tuple[int, int]) -> np.ndarray:
     from PIL import Image, ImageOps
 
     with Image.open(path) as image:
@@ -430,8 +430,8 @@ def _read_images(root: Path, files: dict[str, list[Path]], mode: str, size: tupl
     for label, paths in files.items():
         for path in paths:
             try:
-                images.append(_load_image(path, mode, size))
-            except _unreadable():
+                images.append(load_image(path, mode, size))
+            except unreadable_errors():
                 skipped.append(path)
                 continue
             labels.append(label)

@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 
 from dlbench.core import schema
+from dlbench.core.solver import class_probabilities
 from dlbench.engine import isolation
 from dlbench.data.splits import take
 from dlbench.core.task import Dataset
 from dlbench.engine.tuning import TuneConfig, tune
+from dlbench.models import files
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,9 @@ class CellSettings:
     tuning: TuneConfig = field(default_factory=TuneConfig)
     isolate: bool = True  # fit in forked children (hard time limits, exact peak memory)
     threads: int | None = None  # CPU threads per fit; None lets the libraries decide
-    workdir: str = "."  # keras-tuner's files go under WORKDIR/tuning/
+    workdir: str = "."  # keras-tuner's files go under WORKDIR/tuning/, kept models under WORKDIR/models/
+    keep_models: bool = True  # save the fitted solver of full-size cells, for export
+    full_sizes: dict[str, int] = field(default_factory=dict)  # task -> its largest training size
 
 
 def scores(y_true, y_pred, classes) -> dict[str, Any]:
@@ -85,21 +89,12 @@ def encode(labels, classes) -> np.ndarray:
     return np.array([index[str(v)] for v in np.asarray(labels).astype(str)], dtype=np.int16)
 
 
-def _proba(solver, X, classes) -> np.ndarray | None:
-    """Class probabilities in the order of ``classes`` (None when the solver has none)."""
-    try:
-        raw = np.asarray(solver.predict_proba(X), dtype=np.float32)
-    except (NotImplementedError, AttributeError):
-        return None
-    out = np.zeros((raw.shape[0], len(classes)), dtype=np.float32)
-    index = {c: i for i, c in enumerate(classes)}
-    for j, c in enumerate(np.asarray(solver.classes_).astype(str)):
-        out[:, index[c]] = raw[:, j]
-    return out
+def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, threads=None,
+                     keep_in: str | None = None) -> dict[str, Any]:
+    """Fit on the training subset, predict the test set once; scores, times, size and predictions.
 
-
-def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, threads=None) -> dict[str, Any]:
-    """Fit on the training subset, predict the test set once; scores, times, size and predictions."""
+    ``keep_in``: a folder where the fitted solver is saved for export (full-size cells).
+    """
     from dlbench.analysis.stats import wilson_interval
 
     limit_threads(threads)
@@ -119,11 +114,13 @@ def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, thr
     result["accuracy_low"], result["accuracy_high"] = wilson_interval(int(round(result["accuracy"] * n)), n)
     result.update(solver.model_size())
     result["test_pred"] = encode(y_pred, classes)
-    result["test_proba"] = _proba(solver, dataset.X_test, classes)
+    result["test_proba"] = class_probabilities(solver, dataset.X_test, classes)
+    if keep_in is not None:
+        files.stage(solver, keep_in)
     return result
 
 
-def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings) -> dict[str, Any]:
+def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings, keep_in=None) -> dict[str, Any]:
     """Fit and evaluate on the whole training subset.
 
     Refits come last in a cell, so nothing forks after them: they run in the cell's own process
@@ -132,7 +129,7 @@ def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings
     """
     timeout = settings.tuning.trial_timeout
     outcome = isolation.call(
-        fit_and_evaluate, solver_cls, params, X_train, y_train, dataset, settings.threads,
+        fit_and_evaluate, solver_cls, params, X_train, y_train, dataset, settings.threads, keep_in,
         timeout=timeout, isolate=settings.isolate and timeout is not None,
     )
     return {**outcome.value, "peak_memory_mb": outcome.peak_memory_mb}
@@ -178,20 +175,22 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         tuned = tune(
             solver_cls, defaults, X_train, y_train, modality=dataset.modality, config=settings.tuning,
             seed=cell.seed, workdir=Path(settings.workdir) / "tuning", name=name, isolate=settings.isolate,
-            oracle_seed=derived_seed(*cell.key),
+            oracle_seed=derived_seed(*cell.key), classes=list(dataset.classes),
         )
         trial_rows = [{**dict(zip(schema.KEY, cell.key)), **_trial_row(t)} for t in tuned.trials]
         row.update(tune_seconds=tuned.seconds, trials=len(tuned.trials), val_score=tuned.val_score,
                    selection_score=tuned.selection_score, best_params=_public(tuned.best_params))
         args = (X_train, y_train, solver_cls, dataset, settings)
         best_epochs = tuned.best.epochs_trained if tuned.best else None
-        result = _refit(solver_cls.refit_params(tuned.best_params, best_epochs), *args)
+        keep = settings.keep_models and settings.full_sizes.get(cell.task) == cell.train_size
+        keep_in = str(files.staged_dir(settings.workdir, *cell.key[:2], cell.seed)) if keep else None
+        result = _refit(solver_cls.refit_params(tuned.best_params, best_epochs), *args, keep_in=keep_in)
         classes = list(dataset.classes)
         predictions = {"test_true": encode(dataset.y_test, classes), "test_pred": result.pop("test_pred"),
                        "test_proba": result.pop("test_proba")}
         if tuned.best is not None and tuned.best.pred is not None:
             predictions.update(val_true=encode(y_train[tuned.val_idx], classes),
-                               val_pred=encode(tuned.best.pred, classes))
+                               val_pred=encode(tuned.best.pred, classes), val_proba=tuned.best.proba)
         row.update(result)
         row["status"] = "ok"
         if tuned.best_params == defaults:
@@ -210,7 +209,7 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
 
 
 def _trial_row(trial) -> dict[str, Any]:
-    return {k: v for k, v in asdict(trial).items() if k not in ("pred", "budget")}
+    return {k: v for k, v in asdict(trial).items() if k not in ("pred", "proba", "budget")}
 
 
 def _public(params: dict) -> dict:

@@ -22,6 +22,7 @@ from dlbench.engine.executors.job import ExecutorOptions
 from dlbench.engine.plan import PRESETS
 from dlbench.engine.tasks import is_data_path, resolve_task
 from dlbench.engine.tuning import TUNERS, TuneConfig
+from dlbench.models.files import EXPORT_MODES
 
 
 @dataclass
@@ -52,6 +53,7 @@ class RunConfig:
     workers: int | None = None  # None: the cores this process may use
     threads: int = 1  # CPU threads of every fit, the same for every solver whatever --workers says
     scheduler: str | None = None
+    export: str = "families"  # which models to save: none | winner | families | all
 
     def __post_init__(self) -> None:
         preset = PRESETS[self.preset]
@@ -67,6 +69,8 @@ class RunConfig:
         if self.scheduler and self.executor != "dask":
             raise UsageError(f"--scheduler is for --executor dask (this run uses {self.executor}): add --executor dask "
                              "or drop --scheduler")
+        if self.export not in EXPORT_MODES:
+            raise UsageError(f"unknown --export {self.export!r}: choose from {', '.join(EXPORT_MODES)}")
         if self.tasks_dir:
             self.tasks_dir = str(Path(self.tasks_dir).resolve())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -27,6 +27,7 @@ from dlbench.data.splits import nested_order
 from dlbench.engine import executors
 from dlbench.engine.cell import Cell
 from dlbench.engine.config import RunConfig, select_solvers
+from dlbench.engine.ensembles import NAME as ENSEMBLE
 from dlbench.engine.environment import environment
 from dlbench.engine.executors.job import BUDGET_SPENT, Job, failure_row
 from dlbench.engine.plan import PRESETS, resolve_sizes
@@ -95,6 +96,9 @@ class Run:
         # Set by a signal handler: its KeyboardInterrupt can be swallowed (raised inside a fork
         # handler or a finaliser), so the run also stops at the next cell boundary.
         self.stop_requested = False
+        self.datasets: dict = {}  # task name -> its loaded data, for exporting models
+        self.sizes: dict[str, list[int]] = {}
+        self.exported: list[dict] = []
         self._created = time.perf_counter()
 
     @classmethod
@@ -168,6 +172,7 @@ class Run:
                 continue
             on_load(task)
             dataset = task.load()
+            self.datasets[task.name] = dataset
             prints[task.name] = fingerprint(dataset)
             if task.name in known and known[task.name] != prints[task.name]:
                 raise UsageError(f"the data of task {task.name} changed since {self.run_dir} began; resuming would "
@@ -188,10 +193,13 @@ class Run:
                             rank = COST_RANK.get(cls.family, 0)
                             jobs.append(((s_index, rank, seed - self.config.seed, t_index, name), job))
         jobs.sort(key=lambda item: item[0])
+        self.sizes = all_sizes
         return [job for _, job in jobs], all_sizes, audits, prints
 
     def _executor(self):
-        return executors.get(self.config.executor)(self.config.settings(self.run_dir), self.config.executor_options())
+        settings = replace(self.config.settings(self.run_dir), keep_models=self.config.export != "none",
+                           full_sizes={t: sizes[-1] for t, sizes in self.sizes.items() if sizes})
+        return executors.get(self.config.executor)(settings, self.config.executor_options())
 
     def _open(self) -> None:
         """Create (or reopen) the run folder, take its lock and open the store."""
@@ -231,7 +239,8 @@ class Run:
                 planned[job.cell.task] = planned.get(job.cell.task, 0) + 1
             done = {}
             for key in self.store.finished_keys():
-                done[key[0]] = done.get(key[0], 0) + 1
+                if key[1] != ENSEMBLE:  # derived rows, not cells of the grid
+                    done[key[0]] = done.get(key[0], 0) + 1
             self._write_run_json(sizes, audits, prints, {t: planned.get(t, 0) + done.get(t, 0) for t in sizes})
             cells_started = time.perf_counter()
             with RunProgress(self.console, jobs, self.config.workers) as progress:
@@ -272,8 +281,12 @@ class Run:
             return
         try:
             start = time.perf_counter()
+            self._add_ensembles()
             rows = export(self.store, self.run_dir)
             self.timings["export"] = time.perf_counter() - start
+            start = time.perf_counter()
+            self._export_models(rows)
+            self.timings["models"] = time.perf_counter() - start
             if self.on_finish is not None:
                 start = time.perf_counter()
                 self.on_finish(self.run_dir, rows)
@@ -283,6 +296,42 @@ class Run:
         finally:
             self.store.close()
             self.lock.release()
+
+    def _add_ensembles(self) -> None:
+        """The ``ensemble`` rows, from the stored predictions; a failure is a warning, never a lost run."""
+        from dlbench.engine.ensembles import add_ensembles
+
+        try:
+            add_ensembles(self.store, self.datasets, self.sizes)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            self.console.print(f"[yellow]warning:[/] no ensemble was built ({type(exc).__name__}: {exc})")
+
+    def _export_models(self, rows: list[dict]) -> None:
+        """Save the winners (``--export``); a failure here is a warning, never a lost report."""
+        if not self.datasets or self.config.export == "none":
+            return
+        final = not self.stopped and not self.not_run
+        try:
+            from dlbench.models.export import export_run
+
+            with self.console.status("exporting models") as status:
+                self.exported = export_run(
+                    self.run_dir, rows, self.store.predictions(), self.datasets, self._previous_or_current(),
+                    self.config.export, self.solvers, final, on_model=lambda m: status.update(f"exporting {m}"))
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            self.console.print(f"[yellow]warning:[/] the models could not be exported ({type(exc).__name__}: {exc})")
+        for entry in self.exported:
+            if not entry["saved"]:
+                self.console.print(f"[yellow]note:[/] {entry['task']} · {entry['solver']} was not exported: "
+                                   f"{entry['reason']}")
+
+    def _previous_or_current(self) -> dict:
+        path = self.run_dir / "run.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
     def _record_timings(self) -> None:
         path = self.run_dir / "run.json"

@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from dlbench.core.solver import Solver, class_probabilities
 from dlbench.data.splits import stratified_split, take
 from dlbench.engine import isolation
 
@@ -49,6 +50,7 @@ class Trial:
     epochs_trained: int | None = None  # epochs up to the best validation loss (epoch-based solvers)
     budget: int | None = None  # epochs this trial was allowed (a Hyperband bracket's, or the full budget)
     pred: np.ndarray | None = field(default=None, repr=False)  # predicted validation labels
+    proba: np.ndarray | None = field(default=None, repr=False)  # validation probabilities (task's classes)
 
 
 @dataclass
@@ -63,16 +65,24 @@ class TuneResult:
     val_idx: np.ndarray | None = None  # positions of the validation examples in the cell's subset
 
 
-def fit_and_score(solver_cls, params, X_fit, y_fit, X_val, y_val) -> dict[str, Any]:
-    """Fit ``solver_cls(**params)`` on the inner training part; its validation predictions and times."""
+def fit_and_score(solver_cls, params, X_fit, y_fit, X_val, y_val, classes=None) -> dict[str, Any]:
+    """Fit ``solver_cls(**params)`` on the inner training part; its validation predictions and times.
+
+    With ``classes`` (the task's), also the validation probabilities in that order (for ensembles);
+    a solver whose ``predict`` is the argmax of its probabilities predicts once.
+    """
     solver = solver_cls(**params)
     start = time.perf_counter()
     solver.fit(X_fit, y_fit)
     fit_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    pred = np.asarray(solver.predict(X_val)).astype(str)
+    proba = class_probabilities(solver, X_val, list(classes)) if classes is not None else None
+    if proba is not None and type(solver).predict is Solver.predict:
+        pred = np.asarray(classes)[np.argmax(proba, axis=1)].astype(str)
+    else:
+        pred = np.asarray(solver.predict(X_val)).astype(str)
     predict_seconds = time.perf_counter() - start
-    return {"val_score": float(np.mean(pred == np.asarray(y_val).astype(str))), "pred": pred,
+    return {"val_score": float(np.mean(pred == np.asarray(y_val).astype(str))), "pred": pred, "proba": proba,
             "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
             "epochs": getattr(solver, "best_epoch_", None)}
 
@@ -123,15 +133,16 @@ def _oracle(config: TuneConfig, solver_cls, hp, defaults: dict, seed: int, workd
     return oracle
 
 
-def _run_trial(trial_id, solver_cls, params, data, timeout, isolate, budget=None) -> Trial:
+def _run_trial(trial_id, solver_cls, params, data, timeout, isolate, budget=None, classes=None) -> Trial:
     start = time.perf_counter()
     run_params = dict(params)
     if budget is not None:
         run_params[solver_cls.epoch_param] = budget
     try:
-        out = isolation.call(fit_and_score, solver_cls, run_params, *data, timeout=timeout, isolate=isolate).value
+        out = isolation.call(fit_and_score, solver_cls, run_params, *data, classes, timeout=timeout,
+                             isolate=isolate).value
         return Trial(trial_id, params, "ok", out["val_score"], time.perf_counter() - start, None, out["fit_seconds"],
-                     out["predict_seconds"], out["epochs"], budget, out["pred"])
+                     out["predict_seconds"], out["epochs"], budget, out["pred"], out["proba"])
     except isolation.Timeout as exc:
         return Trial(trial_id, params, "timeout", None, time.perf_counter() - start, str(exc), budget=budget)
     except isolation.IsolationError as exc:
@@ -168,7 +179,7 @@ def crossfit_score(candidates: list[Trial], y_val: np.ndarray, seed: int) -> flo
 
 
 def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig, seed: int,
-         workdir: Path, name: str, isolate: bool = True, oracle_seed: int = 1) -> TuneResult:
+         workdir: Path, name: str, isolate: bool = True, oracle_seed: int = 1, classes=None) -> TuneResult:
     """Search ``solver_cls``'s space on a validation split of ``(X, y)`` within the budget.
 
     Trials run in this process unless ``--trial-timeout`` asks for a hard limit (then each runs
@@ -186,7 +197,7 @@ def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig,
         limits = [t for t in (config.trial_timeout, deadline and deadline - time.perf_counter()) if t is not None]
         return min(limits) if limits else None
 
-    trials = [_run_trial("default", solver_cls, dict(defaults), data, time_left(), isolate, full)]
+    trials = [_run_trial("default", solver_cls, dict(defaults), data, time_left(), isolate, full, classes)]
     hp = search_space(solver_cls, modality) if config.trials > 1 else None
     if hp is not None and hp.space:
         oracle = _oracle(config, solver_cls, hp, defaults, oracle_seed, workdir, name)
@@ -197,7 +208,7 @@ def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig,
             values = dict(proposal.hyperparameters.values)
             params = {**defaults, **{k: v for k, v in values.items() if not k.startswith("tuner/")}}
             budget = int(values["tuner/epochs"]) if "tuner/epochs" in values else full
-            trial = _run_trial(proposal.trial_id, solver_cls, params, data, time_left(), isolate, budget)
+            trial = _run_trial(proposal.trial_id, solver_cls, params, data, time_left(), isolate, budget, classes)
             trials.append(trial)
             if trial.status == "ok":
                 oracle.update_trial(proposal.trial_id, {"val_score": trial.val_score})
@@ -212,7 +223,7 @@ def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig,
     if leader is not None and leader.budget is not None and leader.budget < full:
         # A bracket's partial budget chose it: train it with the full budget before it can be chosen.
         trials.append(_run_trial(f"{leader.trial_id}-full", solver_cls, leader.params, data, time_left(), isolate,
-                                 full))
+                                 full, classes))
     eligible = [t for t in trials if t.status == "ok" and (full is None or t.budget == full)]
     best = _best(eligible)
     return TuneResult(

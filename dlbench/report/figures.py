@@ -18,7 +18,7 @@ from typing import Any
 from dlbench.analysis.tables import FAMILY_LABEL, FAMILY_ORDER
 
 #: The family colours; keep in step with the CSS variables in ``templates/report.css``.
-COLORS = {"rule": "#7b6d8d", "shallow": "#2a7ab0", "deep": "#d1495b"}
+COLORS = {"rule": "#7b6d8d", "shallow": "#2a7ab0", "deep": "#d1495b", "ensemble": "#c98a00"}
 INK, MUTED, GRID = "#1d232b", "#5f6b7a", "#dde2e8"
 #: Within a family every solver gets its own marker, line style and shade (up to 12 per family).
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "p", "*"]
@@ -139,9 +139,9 @@ def _legend(fig, solvers, families, styles, line: bool = True, extra=()) -> None
     from matplotlib.lines import Line2D
 
     handles, labels, heads = [], [], []
-    for family in [*FAMILY_ORDER, None]:
+    for family in [*COLORS, None]:
         members = [s for s in solvers if families.get(s) == family or (family is None and families.get(s)
-                                                                         not in FAMILY_ORDER)]
+                                                                         not in COLORS)]
         if members and family is not None:
             heads.append((len(labels), COLORS[family]))
             handles.append(Line2D([], [], linestyle="none"))

@@ -132,9 +132,10 @@ def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
 
 
 def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
-           predictions: dict[tuple, dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]], dict]:
+           predictions: dict[tuple, dict[str, Any]] | None = None,
+           models: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]], dict]:
     """The page, the ``summary.csv`` rows and the findings for ``rows`` (cells), ``run_info``
-    (run.json) and the cells' stored ``predictions``."""
+    (run.json), the cells' stored ``predictions`` and the exported ``models`` (``models/index.json``)."""
     from markupsafe import Markup
 
     from dlbench.analysis import findings
@@ -146,7 +147,8 @@ def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
     page = {"run": run_info}
     tasks = []
     for i, task in enumerate(found["tasks"]):
-        task = {**task, "anchor": f"task-{i + 1}", "cells": by_task.get(task["task"], [])}
+        task = {**task, "anchor": f"task-{i + 1}", "cells": by_task.get(task["task"], []),
+                "models": [m for m in models or [] if m.get("task") == task["task"]]}
         task["blocks"] = _blocks(env, task, page)
         tasks.append(task)
     across = found["across"]
@@ -179,7 +181,12 @@ def report_and_findings(run_dir: str | Path, rows: list[dict[str, Any]]) -> tupl
     if db.exists():
         with ResultsStore(db) as store:
             predictions = store.predictions()
-    html, summary_rows, found = render(rows, run_info, predictions)
+    index = run_dir / "models" / "index.json"  # written by the run's export (dlbench.models.export)
+    try:
+        models = json.loads(index.read_text(encoding="utf-8")) if index.exists() else []
+    except ValueError:
+        models = []
+    html, summary_rows, found = render(rows, run_info, predictions, models)
     write_csv(summary_rows, run_dir / "summary.csv", SUMMARY_COLUMNS)
     return write_atomic(run_dir / "index.html", html), found
 

@@ -62,6 +62,7 @@ def _headline(found: dict[str, Any]) -> dict[str, Any]:
     standing = {t["solver"]: t["standing"] for t in found["tests"]}
     solvers = [best["solver"]] + [b for f, b in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]])
                                   if b != best["solver"]]
+    exported = {m["solver"]: m["path"] for m in found.get("models") or [] if m.get("saved")}
     card = []
     for solver in solvers:
         r = board.get(solver, {})
@@ -69,8 +70,9 @@ def _headline(found: dict[str, Any]) -> dict[str, Any]:
                      "test": r.get("accuracy"), "low": r.get("accuracy_low"), "high": r.get("accuracy_high"),
                      "verdict": standing.get(solver),
                      "fit_seconds": r.get("fit_seconds"), "latency": r.get("predict_seconds_per_1k"),
-                     "n_params": r.get("n_params"), "model_bytes": r.get("model_bytes")})
-    return {"card": card}
+                     "n_params": r.get("n_params"), "model_bytes": r.get("model_bytes"),
+                     "model": exported.get(solver)})
+    return {"card": card, "any_model": bool(exported)}
 
 
 def _problems(found: dict[str, Any]) -> dict[str, Any] | None:
@@ -134,6 +136,8 @@ SECTIONS: list[Section] = [
     Section("curves", "curves.html", _figure(figures.learning_curves), "Learning curves"),
     Section("problems", "problems.html", _problems, "Cells that did not finish"),
     Section("leaderboard", "leaderboard.html", _leaderboard, "Leaderboard at the largest size", folded=True),
+    Section("models", "models.html", lambda s: {"models": s["models"]} if s.get("models") else None,
+            "Exported models", folded=True),
     Section("tests", "tests.html", title="Paired tests", folded=True),
     Section("crossovers", "crossovers.html", title="Crossovers", folded=True),
     Section("scaling", "scaling.html", _scaling, "Scaling laws", folded=True),

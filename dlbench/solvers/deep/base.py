@@ -15,6 +15,7 @@ import numpy as np
 from dlbench.core.solver import Solver
 from dlbench.data.splits import stratified_split, take
 from dlbench.solvers.deep.flops import keras_flops
+from dlbench.solvers.deep.layers import position_embedding_class
 from dlbench.solvers.deep.runtime import load_keras, set_threads
 
 
@@ -130,6 +131,29 @@ class KerasSolver(Solver):
 
     def predict_proba(self, X) -> np.ndarray:
         return np.asarray(self.model_.predict(self._dataset(X), verbose=0))
+
+    def save_parts(self, folder):
+        """Each fitted Keras model (``model_``, a backbone) as a ``.keras`` file, loaded with
+        ``safe_mode`` (no Python code in the file is run)."""
+        import copy
+
+        keras = load_keras()
+        rest, files, native = copy.copy(self), {}, {}
+        for attr, value in vars(self).items():
+            if isinstance(value, keras.Model):
+                name = f"{attr.strip('_')}.keras"
+                value.save(os.path.join(folder, name))
+                files[name], native[attr] = "keras", name
+                delattr(rest, attr)
+        rest.keras_files_ = native
+        return rest, files
+
+    def load_parts(self, folder):
+        keras = load_keras()
+        position_embedding_class()  # registers the custom layer before a model that uses it is read
+        for attr, name in self.__dict__.pop("keras_files_", {}).items():
+            setattr(self, attr, keras.saving.load_model(os.path.join(folder, name), safe_mode=True))
+        return self
 
     def _network(self):
         """The whole fitted network, from raw inputs to class probabilities."""

@@ -34,6 +34,8 @@ class SklearnSolver(Solver):
     scale_features: ClassVar[bool] = True
     #: Tabular features as a dense array, never sparse (for learners that need it).
     dense_features: ClassVar[bool] = False
+    modality_params = {"features": ("image",), "word_ngrams": ("text",), "char_ngrams": ("text",),
+                       "vocabulary_size": ("text",)}
 
     def __init__(self, features: str = "pixels", word_ngrams: int = 2, char_ngrams: int = 5,
                  vocabulary_size: int = 50000, seed: int = 0):
@@ -70,6 +72,48 @@ class SklearnSolver(Solver):
         )
         self.pipeline_ = Pipeline([("features", features), ("model", self._estimator(modality, len(codes)))])
         self.pipeline_.fit(X, codes)
+        return self
+
+    VOCABULARY_FILE: ClassVar[str] = "vocabulary.json"
+
+    def save_parts(self, folder):
+        """Text vocabularies as one JSON file: skops would write each of their terms as an object
+        of its own (tens of MB and seconds per model); the rest goes to skops."""
+        import copy
+        import json
+        import os
+
+        from sklearn.pipeline import Pipeline
+
+        features = self.pipeline_.named_steps["features"]
+        parts = dict(getattr(features, "transformer_list", []))
+        vocabularies = {name: t.vocabulary_ for name, t in parts.items() if hasattr(t, "vocabulary_")}
+        if not vocabularies:
+            return self, {}
+        with open(os.path.join(folder, self.VOCABULARY_FILE), "w", encoding="utf-8") as fh:
+            json.dump({name: {term: int(i) for term, i in v.items()} for name, v in vocabularies.items()}, fh)
+        stripped = []
+        for name, transformer in features.transformer_list:
+            if name in vocabularies:
+                transformer = copy.copy(transformer)
+                del transformer.vocabulary_
+            stripped.append((name, transformer))
+        rest, rest_features = copy.copy(self), copy.copy(features)
+        rest_features.transformer_list = stripped
+        rest.pipeline_ = Pipeline([("features", rest_features), *self.pipeline_.steps[1:]])
+        return rest, {self.VOCABULARY_FILE: "json"}
+
+    def load_parts(self, folder):
+        import json
+        import os
+
+        path = os.path.join(folder, self.VOCABULARY_FILE)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                vocabularies = json.load(fh)
+            for name, transformer in self.pipeline_.named_steps["features"].transformer_list:
+                if name in vocabularies:
+                    transformer.vocabulary_ = vocabularies[name]
         return self
 
     def predict_proba(self, X) -> np.ndarray:

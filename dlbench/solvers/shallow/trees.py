@@ -5,6 +5,8 @@ Owns three solvers and their search spaces; XGBoost is imported inside methods o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from dlbench.solvers.shallow.base import SklearnSolver, tree_nodes
 
 
@@ -122,6 +124,26 @@ class XGBoost(SklearnSolver):
             subsample=self.subsample, colsample_bytree=self.colsample_bytree, reg_lambda=self.reg_lambda,
             tree_method="hist", n_jobs=self.n_jobs, random_state=self.seed, verbosity=0,
         )
+
+    def save_parts(self, folder):
+        """The booster in XGBoost's own JSON format; the feature pipeline goes with the rest."""
+        import copy
+
+        from sklearn.pipeline import Pipeline
+
+        self.pipeline_.named_steps["model"].save_model(str(Path(folder) / "xgboost.json"))
+        rest, files = super().save_parts(folder)
+        rest = copy.copy(rest)
+        rest.pipeline_ = Pipeline([*rest.pipeline_.steps[:-1], ("model", "passthrough")])
+        return rest, {**files, "xgboost.json": "xgboost-json"}
+
+    def load_parts(self, folder):
+        from xgboost import XGBClassifier
+
+        model = XGBClassifier()
+        model.load_model(str(Path(folder) / "xgboost.json"))
+        self.pipeline_.steps[-1] = ("model", model)
+        return super().load_parts(folder)
 
     def _count_params(self, model) -> int:
         # The text dump has one line per node, splits and leaves alike.

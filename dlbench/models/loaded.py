@@ -1,0 +1,137 @@
+"""``dlbench.load_model``: an exported model as an object with ``predict`` and ``predict_proba``.
+
+Owns finding the model folder (a model folder itself, or a run folder: its winner, or the
+winner of ``task``), checking its files and loading it, and predicting on raw inputs prepared
+exactly as in training. It does not read new data files (``inputs``) or export (``export``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from dlbench.core.errors import UsageError
+from dlbench.core.solver import class_probabilities
+from dlbench.models import card as cards
+from dlbench.models import files
+from dlbench.models.inputs import prepare
+
+
+class LoadedModel:
+    """A fitted model from a model folder: ``predict``, ``predict_proba`` and ``classes_``.
+
+    Inputs are raw, as the task gives them: a DataFrame (columns in any order, extra ones
+    ignored), a list of texts, or a ``uint8`` image array ``(N, H, W, C)``. ``notes`` say what
+    the last call ignored (e.g. the target column).
+    """
+
+    def __init__(self, folder: Path, card: dict[str, Any], solver):
+        self.folder, self.card, self.solver = Path(folder), card, solver
+        self.classes_ = np.asarray(card["classes"])
+        self.notes: list[str] = []
+
+    def _inputs(self, X):
+        self.notes = []
+        return prepare(X, self.card["inputs"], self.notes)
+
+    def predict(self, X) -> np.ndarray:
+        return np.asarray(self.solver.predict(self._inputs(X))).astype(str)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """One column per class, in ``classes_`` order (argmax scores for solvers without probabilities)."""
+        X = self._inputs(X)
+        proba = class_probabilities(self.solver, X, list(self.classes_))
+        if proba is None:
+            pred = np.asarray(self.solver.predict(X)).astype(str)
+            proba = (pred[:, None] == self.classes_[None, :]).astype(np.float32)
+        return proba
+
+    def __repr__(self) -> str:
+        return f"<dlbench model {self.card['solver']} for {self.card['task']} ({self.card['role']}) at {self.folder}>"
+
+
+def find_model(path: str | Path, task: str | None = None) -> Path:
+    """The model folder of ``path``: itself, or in a run folder the winner (of ``task``)."""
+    path = Path(path)
+    if (path / cards.CARD_FILE).is_file():
+        return path
+    models = path / files.MODELS_DIR
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a folder: give a run folder or a model folder (RUN/models/<task>/<solver>)")
+    if not models.is_dir():
+        raise UsageError(f"{path} has no exported model (no {cards.CARD_FILE}, no models/ folder): give a run "
+                         "folder that finished with --export, or a model folder")
+    winners = {}
+    for card_path in sorted(models.glob(f"*/*/{cards.CARD_FILE}")):
+        card = cards.read(card_path.parent)
+        if "winner" in card.get("roles", []):
+            winners[card["task"]] = card_path.parent
+    if task is not None:
+        if task not in winners:
+            raise UsageError(f"{path} has no exported winner for the task {task!r}; its tasks: "
+                             f"{', '.join(sorted(winners)) or 'none'}")
+        return winners[task]
+    if len(winners) != 1:
+        raise UsageError(f"{path} holds " + (f"the winners of {len(winners)} tasks ({', '.join(sorted(winners))}): "
+                         "choose one with --task" if winners else "no exported winner: give a model folder"))
+    return next(iter(winners.values()))
+
+
+class Ensemble:
+    """Members' class probabilities averaged with the selection weights, as the run computed them."""
+
+    def __init__(self, members: list[tuple[str, float, Any]], classes):
+        self.members, self.classes_ = members, np.asarray(classes)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {"members": {name: weight for name, weight, _ in self.members}}
+
+    def predict_proba(self, X) -> np.ndarray:
+        from dlbench.analysis.ensemble import combine
+
+        classes, probas = list(self.classes_), []
+        for _, _, solver in self.members:
+            proba = class_probabilities(solver, X, classes)
+            if proba is None:  # as the run did: one-hot rows of the member's predictions
+                pred = np.asarray(solver.predict(X)).astype(str)
+                proba = (pred[:, None] == self.classes_[None, :]).astype(np.float32)
+            probas.append(proba)
+        return combine(probas, [weight for _, weight, _ in self.members])
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+def solver_from(folder: Path, card: dict[str, Any]):
+    """The fitted solver (or ensemble) a card describes, every file checked against its SHA-256."""
+    folder = Path(folder)
+    expected = {name: f["sha256"] for name, f in card["files"].items()}
+    if not card.get("members"):
+        return files.load_solver(folder, expected, card["solver_class"].rsplit(".", 1)[0])
+    files.verify(folder, expected)
+    members = []
+    for m in card["members"]:
+        prefix = m["folder"].rstrip("/") + "/"
+        own = {name[len(prefix):]: digest for name, digest in expected.items() if name.startswith(prefix)}
+        members.append((m["solver"], m["weight"],
+                        files.load_solver(folder / m["folder"], own, m["solver_class"].rsplit(".", 1)[0])))
+    return Ensemble(members, card["classes"])
+
+
+def load_model(path: str | Path, task: str | None = None) -> LoadedModel:
+    """The exported model in ``path`` (a model folder, or a run folder: its winner, of ``task`` if several).
+
+    Every file is checked against the SHA-256 its card recorded; a changed file is refused.
+    """
+    folder = find_model(path, task)
+    card = cards.read(folder)
+    try:
+        solver = solver_from(folder, card)
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a library that cannot read the file: one line, not a traceback
+        raise UsageError(f"cannot load the model in {folder} ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}): "
+                         f"it was saved with {', '.join(f'{k} {v}' for k, v in card['versions'].items())}") from None
+    return LoadedModel(folder, card, solver)
