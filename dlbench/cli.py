@@ -309,7 +309,8 @@ def _print_summary(run_dir, found: dict | None = None) -> None:
             table.add_column(column, no_wrap=column in ("solver", "family", "status"))
         for r in t["board"]:
             table.add_row(r["solver"], r["family"], fmt(r["val_score"]), fmt(r["accuracy"]),
-                          fmt(r["default_accuracy"]), fmt(r["fit_seconds"], 2), r["status"])
+                          fmt(r["default_accuracy"]), fmt(r["fit_seconds"], 2),
+                          r["status"] + (" (untuned)" if (r.get("untuned") or 0) > 0 else ""))
         console.print(table)
     for line in findings.lines_of(found):
         console.print(line, markup=False)

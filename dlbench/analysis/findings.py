@@ -200,7 +200,7 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
         "bests_large": _family_bests(cells, task, largest, families) if sizes else {},
         "audit": (run_info.get("audit") or {}).get(task),
         "problems": _records(tables.problem_cells(cells, task)),
-        "seeds": int(cells[cells["task"] == task]["seed"].nunique()),
+        "seeds": int(tables.ok_cells(cells[cells["task"] == task])["seed"].nunique()),  # seeds that ran
         "stopped": run_info.get("stopped"), "planned": (run_info.get("planned") or {}).get(task),
         "stored": int(((cells["task"] == task) & cells["status"].isin(["ok", "failed"])
                        & (cells["family"] != "ensemble")).sum()),  # the grid's cells: ensembles are derived

@@ -155,6 +155,11 @@ def limitations(found) -> list[str]:
     if found["seeds"] == 1 and found["sizes"]:
         out.append("One seed per cell: intervals and paired tests are over the test examples only; they do not "
                    "include the variation from drawing another training subset (run with --seeds 3 for that).")
+    untuned = [r["solver"] for r in found["board"] if (r.get("untuned") or 0) > 0]
+    if untuned:
+        out.append(f"Defaults only, untuned (the --budget ran out first; `dlbench run --resume` tunes them): "
+                   f"{', '.join(untuned)}. Their validation scores were not maximised over trials: they understate "
+                   "what these solvers can do when tuned.")
     if found["untested"]:
         out.append(f"{found['untested']} comparison{'s' if found['untested'] != 1 else ''} had no stored "
                    "per-example predictions (a run from an older version): called tied.")

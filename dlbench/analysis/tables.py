@@ -67,6 +67,7 @@ def leaderboard(cells, task: str, evidence=None):
         n_params=("n_params", "mean"),
         model_bytes=("model_bytes", "mean"),
         flops=("flops", "mean"),
+        untuned=("untuned", "max"),
         status=("status", lambda s: ", ".join(sorted(set(map(str, s))))),
     )
     size = int(largest["train_size"].max()) if len(largest) else 0

@@ -60,6 +60,9 @@ class Solver:
     description: ClassVar[str] = ""
     #: The ``__init__`` parameter counting training epochs, for Hyperband (``None``: not epoch-based).
     epoch_param: ClassVar[str | None] = None
+    #: Rough fitting cost, for ordering only (0 cheap, 1 a network, 2 a slow network): under
+    #: ``--budget`` the cheap solvers of each family get their full-size model first.
+    cost_rank: ClassVar[int] = 0
     #: Parameters that apply to some input modalities only (name -> modalities): a model card
     #: lists a parameter only where it applies.
     modality_params: ClassVar[dict[str, tuple[str, ...]]] = {}

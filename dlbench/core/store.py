@@ -87,7 +87,7 @@ class ResultsStore:
 
         A cell cut by a timeout or by the run's budget is run again, under the new limits.
         """
-        query = f"SELECT {', '.join(KEY)} FROM cells WHERE status IN ('ok', 'failed')"
+        query = f"SELECT {', '.join(KEY)} FROM cells WHERE status IN ('ok', 'failed') AND COALESCE(untuned, 0) = 0"
         return {tuple(r) for r in self._db.execute(query)}
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ class Cell:
     solver: str
     train_size: int
     seed: int
+    untuned: bool = False  # run the defaults only (a --budget run securing a full-size model first)
 
     @property
     def key(self) -> tuple:
@@ -172,8 +173,9 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
             defaults["seed"] = cell.seed
         X_train, y_train = take(dataset.X_train, train_idx), dataset.y_train[train_idx]
         name = "-".join(str(k) for k in cell.key)
+        tuning = replace(settings.tuning, trials=1) if cell.untuned else settings.tuning
         tuned = tune(
-            solver_cls, defaults, X_train, y_train, modality=dataset.modality, config=settings.tuning,
+            solver_cls, defaults, X_train, y_train, modality=dataset.modality, config=tuning,
             seed=cell.seed, workdir=Path(settings.workdir) / "tuning", name=name, isolate=settings.isolate,
             oracle_seed=derived_seed(*cell.key), classes=list(dataset.classes),
         )
@@ -193,6 +195,7 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
                                val_pred=encode(tuned.best.pred, classes), val_proba=tuned.best.proba)
         row.update(result)
         row["status"] = "ok"
+        row["untuned"] = 1 if cell.untuned and settings.tuning.trials > 1 else 0
         if tuned.best_params == defaults:
             row["default_accuracy"] = row["accuracy"]
         else:

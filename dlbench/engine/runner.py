@@ -21,6 +21,7 @@ import numpy as np
 
 from dlbench.core.errors import UsageError
 from dlbench.core.registry import Registry
+from dlbench.core.schema import KEY
 from dlbench.core.store import ResultsStore, export, write_atomic
 from dlbench.core.task import Task
 from dlbench.data.splits import nested_order
@@ -99,6 +100,7 @@ class Run:
         self.datasets: dict = {}  # task name -> its loaded data, for exporting models
         self.sizes: dict[str, list[int]] = {}
         self.exported: list[dict] = []
+        self.left_out = ""  # what the --budget left out, said at the end
         self._created = time.perf_counter()
 
     @classmethod
@@ -194,7 +196,26 @@ class Run:
                             jobs.append(((s_index, rank, seed - self.config.seed, t_index, name), job))
         jobs.sort(key=lambda item: item[0])
         self.sizes = all_sizes
-        return [job for _, job in jobs], all_sizes, audits, prints
+        ordered = [job for _, job in jobs]
+        return (self._full_size_first(ordered) if self.config.budget else ordered), all_sizes, audits, prints
+
+    def _full_size_first(self, jobs: list[Job]) -> list[Job]:
+        """Under ``--budget``: the full-size cells of the first seed go first, each family's cheap
+        solvers first and the families taking turns, so every family has a scored (and exportable)
+        full-size model before the budget goes to the learning curve and to tuning. With tuning on,
+        those first cells run their defaults only (``untuned``) and come again, tuned, in the plan."""
+        full = [j for j in jobs if j.cell.seed == self.config.seed and j.cell.train_size == self.sizes[j.cell.task][-1]]
+        turn: dict[tuple, int] = {}
+        for job in sorted(full, key=lambda j: (j.cell.task, j.solver_cls.family, j.solver_cls.cost_rank, j.cell.solver)):
+            group = (job.cell.task, job.solver_cls.family)
+            turn[job.cell.key] = turn.get(group, 0)
+            turn[group] = turn.get(group, 0) + 1
+        rank = {"rule": 0, "shallow": 1, "deep": 2}
+        full.sort(key=lambda j: (turn[j.cell.key], rank.get(j.solver_cls.family, 3), j.cell.task, j.cell.solver))
+        if self.config.trials > 1:
+            return [replace(j, cell=replace(j.cell, untuned=True)) for j in full] + jobs
+        first = {j.cell.key for j in full}
+        return full + [j for j in jobs if j.cell.key not in first]
 
     def _executor(self):
         settings = replace(self.config.settings(self.run_dir), keep_models=self.config.export != "none",
@@ -249,14 +270,19 @@ class Run:
                     progress.started(job)
 
                 def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
-                    self.store.add(row, trials, predictions)
+                    if not (job.cell.untuned and job.cell.key in self.store.finished_keys()):  # never over a tuned row
+                        self.store.add(row, trials, predictions)
                     progress.finished(job, row)
                     self._check_stop()
 
                 self.not_run = self._executor().run(jobs, on_start, on_result, deadline)
                 self._check_stop()
+                kept = {tuple(r[k] for k in KEY) for r in self.store.rows() if r["status"] == "ok"}
                 for job in self.not_run:
-                    self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
+                    if job.cell.key not in kept:  # an untuned full-size model stays; --resume tunes it
+                        self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
+                if self.not_run:
+                    self.left_out = self._left_out()
             self.timings["cells"] = time.perf_counter() - cells_started
         except BaseException as exc:
             self.stopped = "interrupted (Ctrl-C or SIGTERM)" if isinstance(exc, KeyboardInterrupt) else \
@@ -264,12 +290,23 @@ class Run:
             raise
         finally:
             if self.not_run and not self.stopped:
-                self.stopped = "the --budget was used up"
+                self.stopped = f"the --budget was used up: {self.left_out}"
             self.finish()
         if self.not_run:
-            self.console.print(f"[yellow]budget used up:[/] {len(self.not_run)} cells not run; "
+            self.console.print(f"[yellow]budget used up:[/] {self.left_out}; "
                                f"finish them with `dlbench run --resume {self.run_dir}`")
         return self.run_dir
+
+    def _left_out(self) -> str:
+        """What the budget left out, in a few words: cells not run (by size) and cells left untuned."""
+        rows = self.store.rows()
+        ok = {tuple(r[k] for k in KEY) for r in rows if r["status"] == "ok"}
+        skipped = {j.cell.key for j in self.not_run} - ok
+        sizes = sorted({key[2] for key in skipped})
+        text = f"{len(skipped)} cells not run" + (f" (sizes {', '.join(f'{n:,}' for n in sizes[:6])}"
+                                                  f"{', ...' if len(sizes) > 6 else ''})" if sizes else "")
+        untuned = sum(1 for r in rows if r.get("untuned"))
+        return text + (f", {untuned} full-size cells ran their defaults only (untuned)" if untuned else "")
 
     def _check_stop(self) -> None:
         if self.stop_requested:

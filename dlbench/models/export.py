@@ -113,7 +113,8 @@ def _export_one(run_dir: Path, row: dict, roles: list[str], predictions: dict, d
     for member, stage in stages.items():
         reason = None
         if not stage.is_dir():
-            reason = "its fitted solver was not kept (the cell ran without export)"
+            reason = (f"its fitted solver was not kept: only cells at the task's full training size keep theirs "
+                      f"(this one has n={entry['train_size']:,}), unless the run had --export none")
         elif (stage / files.UNSAVED_FILE).is_file():
             reason = (stage / files.UNSAVED_FILE).read_text(encoding="utf-8").strip()
         elif member not in solver_classes:

@@ -71,7 +71,7 @@ def _headline(found: dict[str, Any]) -> dict[str, Any]:
                      "verdict": standing.get(solver),
                      "fit_seconds": r.get("fit_seconds"), "latency": r.get("predict_seconds_per_1k"),
                      "n_params": r.get("n_params"), "model_bytes": r.get("model_bytes"),
-                     "model": exported.get(solver)})
+                     "model": exported.get(solver), "untuned": (r.get("untuned") or 0) > 0})
     return {"card": card, "any_model": bool(exported)}
 
 

@@ -31,6 +31,7 @@ class KerasSolver(Solver):
 
     family = "deep"
     epoch_param = "epochs"
+    cost_rank = 1
     #: The values of ``units`` the tuner tries.
     units_choices: tuple[int, ...] = (32, 64, 128, 256)
 

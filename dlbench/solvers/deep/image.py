@@ -75,6 +75,7 @@ class Transfer(KerasSolver):
     """
 
     name = "transfer"
+    cost_rank = 2
     modalities = ("image",)
     description = "Frozen MobileNetV2 (ImageNet weights, 96 px) + dense head; skipped offline without cached weights."
 

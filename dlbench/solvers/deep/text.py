@@ -73,6 +73,7 @@ class BiLSTM(TextSolver):
     """A bidirectional LSTM over word embeddings, padding masked, states averaged over time."""
 
     name = "bilstm"
+    cost_rank = 2
     description = "TextVectorization + embedding + bidirectional LSTM + average pooling."
     units_choices = (16, 32, 64, 128)
 
@@ -96,6 +97,7 @@ class Transformer(TextSolver):
     """
 
     name = "transformer"
+    cost_rank = 2
     description = "TextVectorization + token/position embeddings + Transformer encoder + average pooling."
 
     def __init__(self, num_heads: int = 2, num_blocks: int = 1, **kwargs):

@@ -42,6 +42,7 @@ class Ripper(Solver):
     """
 
     name = "ripper"
+    cost_rank = 1
     family = "rule"
     modalities = ("tabular", "text")
     description = "RIPPER rule list (wittgenstein), one rule set per class from the rarest; at most 2,000 rows."

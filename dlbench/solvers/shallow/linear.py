@@ -62,6 +62,7 @@ class RBFSVM(SklearnSolver):
     """
 
     name = "rbf-svm"
+    cost_rank = 1
     description = "SVM with an RBF kernel on one-hot/scaled columns, TF-IDF n-grams, pixels or HOG."
 
     def __init__(self, C: float = 1.0, gamma: float | str = "scale", **kwargs):

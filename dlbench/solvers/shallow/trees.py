@@ -14,6 +14,7 @@ class DecisionTree(SklearnSolver):
     """One CART tree, grown until pure or ``max_depth``, then cost-complexity pruned by ``ccp_alpha``."""
 
     name = "decision-tree"
+    cost_rank = 1
     description = "A decision tree on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
 
@@ -49,6 +50,7 @@ class RandomForest(SklearnSolver):
     """
 
     name = "random-forest"
+    cost_rank = 1
     description = "A random forest on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
     epoch_param = "n_estimators"
@@ -90,6 +92,7 @@ class XGBoost(SklearnSolver):
     """
 
     name = "xgboost"
+    cost_rank = 1
     description = "Gradient-boosted trees (XGBoost) on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
     dense_features = True
