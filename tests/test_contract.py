@@ -144,6 +144,17 @@ def test_solver_is_saved_without_pickle_and_loads_back_exactly(name, modality, t
     np.testing.assert_allclose(loaded.predict_proba(X_new), solver.predict_proba(X_new), atol=1e-6)
 
 
+def test_a_tuned_configuration_saves_too(tmp_path):
+    """Tuned values can add state the defaults lack (knn's distance weights are a functools.partial)."""
+    from dlbench.models import files
+
+    X, y = make_data("tabular", 3)
+    solver = REGISTRY.solvers["knn"].obj(weight_power=1.0).fit(X, y)
+    formats = files.save_solver(solver, tmp_path / "m")
+    loaded = files.load_solver(tmp_path / "m", files.checksums(tmp_path / "m", formats), type(solver).__module__)
+    np.testing.assert_array_equal(loaded.predict_proba(X), solver.predict_proba(X))
+
+
 def test_modality_of():
     assert modality_of(pd.DataFrame({"a": [1]})) == "tabular"
     assert modality_of(np.array(["a b"])) == "text"

@@ -21,6 +21,8 @@ STATE_FILE = "solver.skops"
 EXPORT_MODES = ("none", "winner", "families", "all")
 #: Packages whose types a ``solver.skops`` file may hold (besides the solver's own package).
 TRUSTED_PACKAGES = ("dlbench", "dlbench_tasks", "sklearn", "numpy", "scipy", "xgboost", "wittgenstein")
+#: Single standard-library types a solver may hold (the function a partial wraps is checked on its own).
+TRUSTED_TYPES = ("functools.partial",)
 
 
 def sha256(path: Path) -> str:
@@ -72,7 +74,7 @@ def load_solver(folder: Path, expected: dict[str, str], solver_module: str):
     path = folder / STATE_FILE
     untrusted = sio.get_untrusted_types(file=path)
     allowed = {*TRUSTED_PACKAGES, solver_module.split(".")[0]}
-    foreign = [t for t in untrusted if t.split(".")[0] not in allowed]
+    foreign = [t for t in untrusted if t.split(".")[0] not in allowed and t not in TRUSTED_TYPES]
     if foreign:
         raise UsageError(f"{path} holds types from outside the solver's packages ({', '.join(foreign[:3])}): "
                          "refusing to load it")
