@@ -21,6 +21,8 @@ from click.core import ParameterSource
 
 from dlbench.core.errors import UsageError
 from dlbench.core.registry import TASKS_DIR_ENV, Registry, discover
+from dlbench.core.solver import ENSEMBLE
+from dlbench.models.files import EXPORT_MODES
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -185,7 +187,7 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, task_nam
 @click.option("--out", default="reports", show_default=True, type=click.Path(file_okay=False),
               help="Folder that receives the run folder OUT/<run-id>/.")
 @click.option("--export", "export", default="families", show_default=True,
-              type=click.Choice(["none", "winner", "families", "all"]),
+              type=click.Choice(EXPORT_MODES),
               help="Models saved under RUN/models/: the winner of each task, also the best of each family, or all.")
 @data_options
 @click.option("--open", "open_report", is_flag=True, help="Open the report in your browser when the run ends.")
@@ -316,9 +318,9 @@ def _print_summary(run_dir, found: dict | None = None) -> None:
         console.print(line, markup=False)
     counts: dict[str, int] = {}
     for r in rows:
-        if r["family"] != "ensemble":
+        if r["family"] != ENSEMBLE:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
-    ensembles = sum(r["family"] == "ensemble" for r in rows)
+    ensembles = sum(r["family"] == ENSEMBLE for r in rows)
     click.echo("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
                + (f"; {ensembles} ensemble{'s' if ensembles > 1 else ''} built from them" if ensembles else ""))
     index = run_dir / "models" / "index.json"

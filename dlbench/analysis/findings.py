@@ -19,6 +19,7 @@ from typing import Any
 from dlbench.analysis import scaling, sentences, stats, tables
 from dlbench.analysis.evidence import Evidence, crossfit_winner, decide
 from dlbench.analysis.tables import FAMILY_ORDER
+from dlbench.core.solver import ENSEMBLE
 
 DEFAULT_TARGET_FRACTION = 0.95
 #: A verdict seen from the other side of the comparison.
@@ -203,7 +204,7 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
         "seeds": int(tables.ok_cells(cells[cells["task"] == task])["seed"].nunique()),  # seeds that ran
         "stopped": run_info.get("stopped"), "planned": (run_info.get("planned") or {}).get(task),
         "stored": int(((cells["task"] == task) & cells["status"].isin(["ok", "failed"])
-                       & (cells["family"] != "ensemble")).sum()),  # the grid's cells: ensembles are derived
+                       & (cells["family"] != ENSEMBLE)).sum()),  # the grid's cells: ensembles are derived
     }
     found["best"] = _best(evidence, cells, task, best_solver, largest, families)
     if found["best"] is not None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from dlbench.core import schema
+from dlbench.core.solver import ENSEMBLE
 
 FAMILY_ORDER = {"rule": 0, "shallow": 1, "deep": 2}
-FAMILY_LABEL = {"rule": "rule-based", "shallow": "shallow ML", "deep": "deep learning", "ensemble": "ensemble"}
+FAMILY_LABEL = {"rule": "rule-based", "shallow": "shallow ML", "deep": "deep learning", ENSEMBLE: "ensemble"}
 
 
 def frame(rows):

@@ -20,7 +20,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from dlbench.core.errors import UsageError
-from dlbench.core.solver import Solver
+from dlbench.core.solver import ENSEMBLE, Solver
 from dlbench.core.task import Task
 
 GROUPS = {"task": "dlbench.tasks", "solver": "dlbench.solvers"}
@@ -137,7 +137,7 @@ def _builtin_tasks_dirs() -> set[Path]:
 
 
 #: Names of rows dlbench builds itself; no plugin solver may take them.
-RESERVED_SOLVER_NAMES = ("ensemble",)
+RESERVED_SOLVER_NAMES = (ENSEMBLE,)
 
 
 def _from_object(kind: str, name: str, source: str, obj) -> Plugin:

@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 FAMILIES = ("rule", "shallow", "deep")
+#: The solver and family name of the rows dlbench builds from the other solvers' predictions.
+ENSEMBLE = "ensemble"
 _NAMED = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 

@@ -17,9 +17,10 @@ import numpy as np
 from dlbench.analysis import ensemble
 from dlbench.analysis.stats import wilson_interval
 from dlbench.core import schema
+from dlbench.core.solver import ENSEMBLE
 from dlbench.engine.cell import finish_row, scores
 
-NAME = FAMILY = "ensemble"
+NAME = FAMILY = ENSEMBLE
 #: Member costs that add up in an ensemble (it fits and predicts with every member).
 SUMMED = ("fit_seconds", "fit_cpu_seconds", "tune_seconds", "predict_seconds", "predict_seconds_per_1k",
           "n_params", "model_bytes", "flops")

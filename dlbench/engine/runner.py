@@ -277,12 +277,13 @@ class Run:
 
                 self.not_run = self._executor().run(jobs, on_start, on_result, deadline)
                 self._check_stop()
-                kept = {tuple(r[k] for k in KEY) for r in self.store.rows() if r["status"] == "ok"}
+                stored = self.store.rows()
+                kept = {tuple(r[k] for k in KEY) for r in stored if r["status"] == "ok"}
                 for job in self.not_run:
                     if job.cell.key not in kept:  # an untuned full-size model stays; --resume tunes it
                         self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
                 if self.not_run:
-                    self.left_out = self._left_out()
+                    self.left_out = self._left_out(stored, kept)
             self.timings["cells"] = time.perf_counter() - cells_started
         except BaseException as exc:
             self.stopped = "interrupted (Ctrl-C or SIGTERM)" if isinstance(exc, KeyboardInterrupt) else \
@@ -297,10 +298,10 @@ class Run:
                                f"finish them with `dlbench run --resume {self.run_dir}`")
         return self.run_dir
 
-    def _left_out(self) -> str:
-        """What the budget left out, in a few words: cells not run (by size) and cells left untuned."""
-        rows = self.store.rows()
-        ok = {tuple(r[k] for k in KEY) for r in rows if r["status"] == "ok"}
+    def _left_out(self, rows: list[dict], ok: set[tuple]) -> str:
+        """What the budget left out, in a few words: cells not run (by size) and cells left untuned.
+
+        ``rows``: the stored cells; ``ok``: the keys of those that finished."""
         skipped = {j.cell.key for j in self.not_run} - ok
         sizes = sorted({key[2] for key in skipped})
         text = f"{len(skipped)} cells not run" + (f" (sizes {', '.join(f'{n:,}' for n in sizes[:6])}"

@@ -21,6 +21,7 @@ import numpy as np
 
 from dlbench.analysis import findings, tables
 from dlbench.analysis.stats import wilson_interval
+from dlbench.core.solver import ENSEMBLE
 from dlbench.core.store import write_atomic
 from dlbench.models import card as cards
 from dlbench.models import files
@@ -28,7 +29,6 @@ from dlbench.models.inputs import input_schema
 from dlbench.models.loaded import LoadedModel, solver_from
 
 INDEX_FILE = "index.json"
-ENSEMBLE = "ensemble"  # the solver (and family) name of the ensemble rows
 
 
 def _roles(cells, task: str, mode: str) -> dict[str, list[str]]:
