@@ -258,16 +258,18 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
         sys.unraisablehook = previous_hook
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        devices = []
         if runner.run_dir is not None and runner.store is not None:
-            _print_summary(runner.run_dir, found or None)
+            devices = _print_summary(runner.run_dir, found or None)
     click.echo(f"run folder: {run_dir}")
-    _announce(run_dir / "index.html", open_report)
+    _announce(run_dir / "index.html", open_report,
+              f"deep solvers trained on {' and '.join(devices)}" if devices else None)
 
 
-def _announce(page, open_it: bool) -> None:
-    """The last line of a command that wrote a page: its file:// link; ``--open`` shows it."""
+def _announce(page, open_it: bool, note: str | None = None) -> None:
+    """The last line of a command that wrote a page: its file:// link (and ``note``); ``--open`` shows it."""
     uri = page.resolve().as_uri()
-    click.echo(f"report: {uri}")
+    click.echo(f"report: {uri}" + (f"  ({note})" if note else ""))
     if open_it:
         import webbrowser
 
@@ -280,11 +282,11 @@ DURATIONS = ("budget", "cell_timeout", "trial_timeout", "tune_time")
 RESUMABLE = {*DURATIONS, "workers", "executor", "scheduler", "export"}
 
 
-def _print_summary(run_dir, found: dict | None = None) -> None:
+def _print_summary(run_dir, found: dict | None = None) -> list[str]:
     """Per task: a compact leaderboard at the largest size (by validation score) and the headline.
 
     ``found``: the findings the report was written from; without them (the report failed) they
-    are computed again from the store.
+    are computed again from the store. Returns what trained the deep solvers (empty without any).
     """
     from rich.table import Table
 
@@ -292,12 +294,12 @@ def _print_summary(run_dir, found: dict | None = None) -> None:
     from dlbench.core.store import ResultsStore
 
     if not (run_dir / "results.db").exists():
-        return
+        return []
     with ResultsStore(run_dir / "results.db") as store:
         rows = store.rows()
         if not rows:
             click.echo("no cell finished", err=True)
-            return
+            return []
         if found is None:
             info_path = run_dir / "run.json"
             run_info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
@@ -327,6 +329,7 @@ def _print_summary(run_dir, found: dict | None = None) -> None:
     saved = [m for m in json.loads(index.read_text(encoding="utf-8")) if m["saved"]] if index.exists() else []
     if saved:
         click.echo("models: " + ", ".join(f"{m['path']} ({', '.join(m['roles'])})" for m in saved))
+    return found.get("devices") or []
 
 
 @cli.command(context_settings=CONTEXT)

@@ -34,6 +34,18 @@ def test_compare_two_runs_of_one_task_with_different_trials(tmp_path, cli):
     assert proc.returncode == 2 and "shares no task" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_the_last_line_says_what_trained_the_deep_solvers(tmp_path, cli):
+    proc = cli("run", "wine", "--solvers", "majority,mlp", "--sizes", "40", "--seeds", "1", "--trials", "1",
+               "--export", "none", "--out", tmp_path, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last.startswith("report: file://") and last.endswith("(deep solvers trained on cpu)"), last
+    with (_run_dir(tmp_path) / "results.csv").open(encoding="utf-8") as fh:
+        assert {r["solver"]: r["device"] for r in csv.DictReader(fh)} == {"majority": "cpu", "mlp": "cpu", "ensemble": "cpu"}
+    page = (_run_dir(tmp_path) / "index.html").read_text(encoding="utf-8")
+    assert "deep solvers trained on cpu" in page
+
+
 def test_open_shows_the_report_in_a_browser(tmp_path, monkeypatch):
     import logging
 

@@ -178,3 +178,16 @@ def test_n_threads_after_start_warns_instead_of_failing():
         runtime.set_threads(7)
     assert tf.config.threading.get_intra_op_parallelism_threads() == threads
 
+
+
+def test_training_device_names_the_gpu_tensorflow_would_use(monkeypatch):
+    import tensorflow as tf
+
+    from dlbench.solvers.deep.runtime import training_device
+
+    assert training_device() in ("cpu",) or training_device().startswith("gpu:0")
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: ["GPU:0"] if kind == "GPU" else [])
+    monkeypatch.setattr(tf.config.experimental, "get_device_details", lambda gpu: {"device_name": "Fake GPU"})
+    assert training_device() == "gpu:0 (Fake GPU)"
+    monkeypatch.setattr(tf.config.experimental, "get_device_details", lambda gpu: {})
+    assert training_device() == "gpu:0"

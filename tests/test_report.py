@@ -323,3 +323,17 @@ def test_report_size_for_a_big_run(tmp_path):
     path = report.rebuild(run_dir)
     assert path.stat().st_size < 2 * 1024 * 1024
     assert math.isfinite(path.stat().st_size)
+
+
+def test_the_header_names_what_trained_the_deep_solvers(tmp_path):
+    run_dir = fabricate(tmp_path / "gpu", tasks=("blobs",), sizes=(50, 200), seeds=1, problems=False, audit=False)
+    with ResultsStore(run_dir / "results.db") as store:
+        rows = store.rows()
+    for r in rows:
+        r["device"] = "gpu:0 (Fake GPU)" if r["family"] == "deep" else "cpu"
+    html, _, found = report.render(rows, json.loads((run_dir / "run.json").read_text(encoding="utf-8")))
+    assert found["devices"] == ["gpu:0 (Fake GPU)"]
+    assert "deep solvers trained on gpu:0 (Fake GPU)" in html
+    no_deep = [r for r in rows if r["family"] != "deep"]
+    assert summary.analyse(no_deep, {})["devices"] == []
+    assert "deep solvers trained on" not in report.render(no_deep, {})[0]

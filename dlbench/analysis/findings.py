@@ -303,7 +303,7 @@ def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
     them intervals come from each cell's accuracy and test size and nothing can be called ahead.
     """
     if not rows:
-        return {"tasks": [], "across": None}
+        return {"tasks": [], "across": None, "devices": []}
     cells = tables.frame(rows)
     pairs = {k: (v["test_true"], v["test_pred"]) for k, v in (predictions or {}).items() if "test_pred" in v}
     evidence = Evidence(pairs, cells.to_dict("records"))
@@ -313,7 +313,12 @@ def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
         across = ranks_across(
             {t["task"]: {r["solver"]: r["accuracy"] for r in t["board"]
                          if _num(r.get("accuracy")) is not None and r["train_size"] == t["largest"]} for t in tasks})
-    return {"tasks": tasks, "across": across}
+    return {"tasks": tasks, "across": across, "devices": deep_devices(rows)}
+
+
+def deep_devices(rows: list[dict[str, Any]]) -> list[str]:
+    """What trained the run's finished deep solvers (``cpu``, a GPU), in order; empty without any."""
+    return sorted({r.get("device") or "cpu" for r in rows if r.get("family") == "deep" and r.get("status") == "ok"})
 
 
 def _validation(predictions, task: str, size: int | None) -> dict[str, dict[int, tuple]]:

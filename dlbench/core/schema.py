@@ -67,6 +67,7 @@ CELL: tuple[Column, ...] = (
     Column("n_params", "int", "compute", "learned parameters"),
     Column("model_bytes", "int", "compute", "size of the fitted model, serialized"),
     Column("flops", "int", "compute", "FLOPs per example of a Keras model's forward pass"),
+    Column("device", "text", "compute", "what ran the final fit: cpu, or the GPU a deep solver trained on (gpu:0 and its name)"),
     Column("n_test", "int", "about", "test examples"),
     Column("best_params", "json", "tuning", "the chosen hyperparameters"),
     Column("error", "text", "status", "why a cell failed, timed out or was skipped"),

@@ -103,7 +103,7 @@ def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, thr
     wall, cpu = time.perf_counter(), time.process_time()
     solver.fit(X_train, y_train)
     result = {"fit_seconds": time.perf_counter() - wall, "fit_cpu_seconds": time.process_time() - cpu,
-              "epochs_trained": getattr(solver, "epochs_run_", None)}
+              "epochs_trained": getattr(solver, "epochs_run_", None), "device": getattr(solver, "device_", "cpu")}
     wall = time.perf_counter()
     y_pred = np.asarray(solver.predict(dataset.X_test)).astype(str)
     predict_seconds = time.perf_counter() - wall

@@ -66,4 +66,5 @@ def _row(dataset, task: str, size: int, seed: int, built: dict, members: list[di
         row[column] = None if any(v is None for v in values) else sum(values)
     memory = [m.get("peak_memory_mb") for m in members if m.get("peak_memory_mb") is not None]
     row["peak_memory_mb"] = max(memory) if memory else None
+    row["device"] = " + ".join(sorted({m.get("device") or "cpu" for m in members}))
     return finish_row(row)

@@ -1,10 +1,11 @@
 """What a running grid shows: a labelled progress bar whose time left comes from a cost model of the cells.
 
 Owns :class:`Estimator` (remaining seconds from the cells finished so far: a cost model in
-which each solver's cost grows with the training size as a power fitted to its largest finished
-cells, combined with the mean cost of a finished cell) and :class:`RunProgress` (the rich progress bar, failures as they
-happen). Cells differ in cost by orders of magnitude and run smallest first, so counting cells,
-as a plain progress bar does, is several times too optimistic. It does not run cells.
+which a cell costs what the solver's finished cells of that size cost, or grows from its
+nearest smaller size as a power of the training size) and :class:`RunProgress` (the rich
+progress bar, failures as they happen). Cells differ in cost by orders of magnitude and run
+smallest first, so counting cells, as a plain progress bar does, is several times too
+optimistic. It does not run cells.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from typing import Any
 
 #: Exponent of cost in training size before a solver or family has finished two sizes.
 DEFAULT_EXPONENT = 1.0
+#: The least exponent assumed: fixed costs (start-up, tracing, early stopping at small n) hide
+#: how a cell's cost grows at the small sizes that run first; once the data dominates it grows
+#: at least like the square root of n.
+MIN_EXPONENT = 0.5
 
 
 class Estimator:
@@ -51,51 +56,44 @@ class Estimator:
         return sxy / sxx if sxx > 1e-9 else None
 
     def _exponent(self, family: str | None) -> float:
-        """How cost grows with size, pooled over a family's solvers (their two largest sizes), in [0, 1.5]."""
+        """How cost grows with size, pooled over a family's solvers (their two largest sizes)."""
         slope = self._slope([_largest_two(pts) for s, pts in self.seen.items()
                              if family is None or self.family_of.get(s) == family])
         if slope is None:
             return DEFAULT_EXPONENT if family is None else self._exponent(None)
-        return min(max(slope, 0.0), 1.5)
+        return slope
 
     def predict(self, solver: str, family: str, size: int) -> float | None:
         """Predicted seconds of one cell; None before any cell finished.
 
-        A solver seen at two sizes or more grows at its own rate; one seen at a single size at
-        its family's; one not seen yet takes its family's level too.
+        The mean cost of the solver's cells at ``size`` where some finished (other seeds); else
+        its cost at the nearest smaller size it finished, grown with its own exponent (its two
+        largest sizes) or its family's, at least :data:`MIN_EXPONENT` and at most 1.5. A solver
+        not seen yet takes its family's costs (or the run's).
         """
         if not self.seen:
             return None
         own = self.seen.get(solver) or []
-        if len({n for n, _ in own}) >= 2:
-            b = min(max(self._slope([_largest_two(own)]), 0.0), 1.5)
-        else:
-            b = self._exponent(family)
         points = own or [p for s, pts in self.seen.items() if self.family_of.get(s) == family
                          for p in pts] or [p for pts in self.seen.values() for p in pts]
-        level = sum(math.log(t) - b * math.log(n) for n, t in points) / len(points)
-        return math.exp(level + b * math.log(size))
+        sizes = sorted({n for n, _ in points})
+        smaller = [n for n in sizes if n <= size]
+        ref = smaller[-1] if smaller else sizes[0]
+        level = sum(math.log(t) for n, t in points if n == ref) / sum(1 for n, _ in points if n == ref)
+        if ref == size:
+            return math.exp(level)
+        slope = self._slope([_largest_two(own)]) if len({n for n, _ in own}) >= 2 else None
+        b = min(max(self._exponent(family) if slope is None else slope, MIN_EXPONENT), 1.5)
+        return math.exp(level + b * (math.log(size) - math.log(ref)))
 
     def remaining(self, running: dict[Any, float] | None = None) -> float | None:
-        """Seconds left; ``running`` maps cells in flight to the seconds they have run already.
-
-        The geometric mean of two estimates that err in opposite directions: the cost model
-        (cost grows more slowly at large n than the sizes seen so far suggest, so it runs high)
-        and the mean cost of a finished cell times the cells left (cells grow with n and run
-        smallest first, so it runs low).
-        """
+        """Seconds left; ``running`` maps cells in flight to the seconds they have run already."""
         if not self.seen:
             return None
         running = running or {}
-        modelled = 0.0
-        for key, (solver, family, size) in self.pending.items():
-            cost = self.predict(solver, family, size) or 0.0
-            modelled += max(0.0, cost - running.get(key, 0.0))
-        finished = [t for pts in self.seen.values() for _, t in pts]
-        counted = sum(finished) / len(finished) * len(self.pending) - sum(running.values())
-        counted = max(counted, 1e-3)
-        workers = min(self.workers, max(1, len(self.pending)))
-        return math.sqrt(max(modelled, 1e-3) * counted) / workers
+        left = sum(max(0.0, (self.predict(solver, family, size) or 0.0) - running.get(key, 0.0))
+                   for key, (solver, family, size) in self.pending.items())
+        return left / min(self.workers, max(1, len(self.pending)))
 
 
 def _largest_two(points: list[tuple[int, float]]) -> list[tuple[int, float]]:

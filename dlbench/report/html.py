@@ -156,7 +156,7 @@ def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
     css = resources.files("dlbench.report").joinpath("templates/report.css").read_text(encoding="utf-8")
     html = env.get_template("report.html").render(
         sections=tasks, across=across, cd_svg=Markup(cd_svg) if cd_svg else None,
-        css=Markup(css), run_view=_run_view(run_info), **page,
+        css=Markup(css), run_view=_run_view(run_info), devices=found.get("devices") or [], **page,
     )
     return html, findings.summary_rows(found), found
 

@@ -16,7 +16,7 @@ from dlbench.core.solver import Solver
 from dlbench.data.splits import stratified_split, take
 from dlbench.solvers.deep.flops import keras_flops
 from dlbench.solvers.deep.layers import position_embedding_class
-from dlbench.solvers.deep.runtime import load_keras, set_threads
+from dlbench.solvers.deep.runtime import load_keras, set_threads, training_device
 
 
 class KerasSolver(Solver):
@@ -97,8 +97,10 @@ class KerasSolver(Solver):
         self.model_.compile(
             optimizer=keras.optimizers.Adam(schedule),
             loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
         )
+        # No compiled metrics (only the losses are read) and the optimizer built here: variables
+        # created lazily inside the first step make TensorFlow trace the training step twice.
+        self.model_.optimizer.build(self.model_.trainable_variables)
         callbacks, validation = [], None
         if val_idx is not None:
             validation = self._dataset(take(X, val_idx), codes[val_idx])
@@ -112,6 +114,7 @@ class KerasSolver(Solver):
             epochs=self.epochs, callbacks=callbacks, shuffle=False, verbose=0,
         ).history
         self.epochs_run_ = len(self.history_["loss"])
+        self.device_ = training_device()
         losses = self.history_.get("val_loss")
         self.best_epoch_ = int(np.argmin(losses)) + 1 if losses else self.epochs_run_
         return self

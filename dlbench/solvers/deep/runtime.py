@@ -45,6 +45,20 @@ def quiet_import(module: str) -> None:
             os.close(saved)
 
 
+def training_device() -> str:
+    """Where TensorFlow places a model's training: ``cpu``, or the first visible GPU as ``gpu:0 (its name)``."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        return "cpu"
+    try:
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name")
+    except (ValueError, RuntimeError):
+        name = None
+    return f"gpu:0 ({name})" if name else "gpu:0"
+
+
 def set_threads(n_threads: int | None) -> None:
     """Cap TensorFlow's thread pools; only possible before its runtime starts in this process."""
     if not n_threads:

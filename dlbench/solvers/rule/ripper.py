@@ -66,23 +66,28 @@ class Ripper(Solver):
             hp.Int("max_tokens", 50, 400, step=50)
 
     def _frame(self, X):
-        """The DataFrame wittgenstein sees: string column names, missing categories as a value."""
+        """The DataFrame wittgenstein sees: string column names, missing categories as a value.
+
+        Categories are of ``object`` dtype, not pandas' string dtype: pandas keeps every string
+        column in a block of its own, and wittgenstein filters the whole frame once per candidate
+        condition, so a text's hundreds of token columns made each fit hundreds of times slower.
+        """
         import pandas as pd
 
         if self.vocabulary_ is not None:
             from dlbench.solvers.rule.text import token_matrix
 
             presence = token_matrix(X, self.vocabulary_)[0].toarray().astype(str)
-            return pd.DataFrame(presence, columns=[f"has {t}" for t in self.vocabulary_])
+            return pd.DataFrame(presence, columns=[f"has {t}" for t in self.vocabulary_], dtype=object)
         from dlbench.core.task import column_kinds
 
         kinds = column_kinds(X)
         frame = X.reset_index(drop=True).copy()
-        for col in frame.columns:
-            if kinds[str(col)] == "categorical":
-                frame[col] = as_strings(frame[col])
+        categorical = [col for col in frame.columns if kinds[str(col)] == "categorical"]
+        for col in categorical:
+            frame[col] = as_strings(frame[col])
         frame.columns = [str(c) for c in frame.columns]
-        return frame
+        return frame.astype({str(col): object for col in categorical})
 
     def _leaves(self, frame) -> np.ndarray:
         hits = [np.asarray(model.predict(frame), dtype=bool) for _, model in self.rule_sets_]
