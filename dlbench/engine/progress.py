@@ -79,7 +79,8 @@ class Estimator:
         sizes = sorted({n for n, _ in points})
         smaller = [n for n in sizes if n <= size]
         ref = smaller[-1] if smaller else sizes[0]
-        level = sum(math.log(t) for n, t in points if n == ref) / sum(1 for n, _ in points if n == ref)
+        at_ref = [math.log(t) for n, t in points if n == ref]
+        level = sum(at_ref) / len(at_ref)
         if ref == size:
             return math.exp(level)
         slope = self._slope([_largest_two(own)]) if len({n for n, _ in own}) >= 2 else None
