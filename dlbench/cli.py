@@ -164,6 +164,9 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, task_nam
 @click.option("--thorough", is_flag=True,
               help="7 sizes, 5 seeds, 20 Bayesian-optimisation trials.")
 @click.option("--sizes", help="Training-set sizes, e.g. 50,100,300,full (default: a geometric ladder).")
+@click.option("--scales", help="Model-size factors, e.g. 0.25,1,4 (must include 1): every solver with a size "
+                               "axis runs at each (default: 1).")
+@click.option("--scaling-study", is_flag=True, help="Model sizes 0.25,1,4 (the same as --scales 0.25,1,4).")
 @click.option("--seeds", type=click.IntRange(min=1), help="Seeds per size (repeats with other subsets).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="First random seed.")
 @click.option("--trials", type=click.IntRange(min=1), help="Tuning trials per cell; 1 = defaults only.")
@@ -192,7 +195,7 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, task_nam
 @data_options
 @click.option("--open", "open_report", is_flag=True, help="Open the report in your browser when the run ends.")
 @click.pass_context
-def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, seeds, seed, trials, tuner, tune_time,
+def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, scales, scaling_study, seeds, seed, trials, tuner, tune_time,
         trial_timeout, budget, cell_timeout, executor, workers, threads, scheduler, target_score, resume_dir, out, export,
         target, text_column, test_path, task_name, open_report) -> None:
     """Train rule-based, shallow and deep solvers on each task, at growing training-set sizes.
@@ -200,7 +203,7 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
     (with --target) or a folder of images with one sub-folder per class.
     """
-    from dlbench.engine.plan import parse_duration, parse_sizes
+    from dlbench.engine.plan import SCALING_STUDY, parse_duration, parse_scales, parse_sizes
     from dlbench.engine.config import RunConfig
     from dlbench.engine.runner import Run
 
@@ -215,6 +218,9 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
     if quick and thorough:
         raise UsageError("give --quick or --thorough, not both")
     preset = "quick" if quick else "thorough" if thorough else None
+    if scales and scaling_study:
+        raise UsageError("give --scales or --scaling-study, not both")
+    scale_list = list(SCALING_STUDY) if scaling_study else parse_scales(scales)
     if target_score is not None and not math.isfinite(target_score):
         raise UsageError(f"--target-score must be a number between 0 and 1, not {target_score}")
     if resume_dir:
@@ -235,7 +241,7 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, se
         config = RunConfig(
             tasks=list(tasks), families=_csv_list(families), solvers=_csv_list(solvers), out=out, seed=seed,
             target=target, text_column=text_column, test=test_path, name=task_name, tasks_dir=ctx.obj["tasks_dir"],
-            preset=preset or "default", sizes=parse_sizes(sizes), seeds=seeds, trials=trials, tuner=tuner,
+            preset=preset or "default", sizes=parse_sizes(sizes), scales=scale_list or [1.0], seeds=seeds, trials=trials, tuner=tuner,
             tune_time=parse_duration(tune_time, "--tune-time"), trial_timeout=parse_duration(trial_timeout, "--trial-timeout"),
             budget=parse_duration(budget, "--budget"), cell_timeout=parse_duration(cell_timeout, "--cell-timeout"),
             executor=executor,

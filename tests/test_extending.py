@@ -55,7 +55,7 @@ def toy_run(tmp_path, monkeypatch):
 def test_a_registered_executor_runs_every_cell(toy_run):
     run_dir, calls = toy_run
     assert "toy-reversed" in executors.names()
-    assert len(calls) == 4 and calls[0][2] == 60  # its own order: largest size first
+    assert len(calls) == 4 and calls[0][3] == 60  # its own order: largest size first (key: task, solver, scale, n, seed)
     rows = (run_dir / "results.csv").read_text(encoding="utf-8").splitlines()
     assert len(rows) == 6 and all(",ok," in r for r in rows[1:])  # the header, 4 cells and their ensemble
 

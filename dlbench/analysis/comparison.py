@@ -40,6 +40,7 @@ import numpy as np
 
 from dlbench.analysis import stats
 from dlbench.analysis.evidence import Evidence
+from dlbench.core import schema
 from dlbench.core.errors import UsageError
 
 #: The columns of ``compare.csv``.
@@ -77,11 +78,11 @@ class _Run:
         self.name = str(run["name"])
         self.info = run.get("info") or {}
         self.rows: dict[tuple, list[dict[str, Any]]] = {}
-        for r in run.get("rows") or []:
+        for r in schema.reference_rows(run.get("rows") or []):
             if r.get("task") is None or r.get("solver") is None or r.get("train_size") is None:
                 continue
             self.rows.setdefault((str(r["task"]), str(r["solver"]), int(r["train_size"])), []).append(r)
-        predictions = run.get("predictions") or {}
+        predictions = schema.reference_predictions(run.get("predictions"))
         self.truth: dict[tuple, dict[int, np.ndarray]] = {}
         for (task, solver, size, seed), arrays in predictions.items():
             if "test_true" in arrays and "test_pred" in arrays:

@@ -16,9 +16,10 @@ import math
 from itertools import combinations
 from typing import Any
 
-from dlbench.analysis import scaling, sentences, stats, tables
+from dlbench.analysis import capacity, scaling, sentences, stats, tables
 from dlbench.analysis.evidence import Evidence, crossfit_winner, decide
 from dlbench.analysis.tables import FAMILY_ORDER
+from dlbench.core import schema
 from dlbench.core.solver import ENSEMBLE
 
 DEFAULT_TARGET_FRACTION = 0.95
@@ -304,10 +305,14 @@ def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
     """
     if not rows:
         return {"tasks": [], "across": None, "devices": []}
+    every_scale, all_predictions = rows, predictions
+    rows, predictions = schema.reference_rows(rows), schema.reference_predictions(predictions)
     cells = tables.frame(rows)
     pairs = {k: (v["test_true"], v["test_pred"]) for k, v in (predictions or {}).items() if "test_pred" in v}
     evidence = Evidence(pairs, cells.to_dict("records"))
     tasks = [analyse_task(cells, t, run_info, evidence, predictions) for t in sorted(cells["task"].dropna().unique())]
+    for found in tasks:
+        found["capacity"] = capacity.study(every_scale, found["task"], all_predictions)
     across = None
     if len(tasks) >= 2:
         across = ranks_across(
@@ -372,6 +377,7 @@ def lines_of(found: dict[str, Any]) -> list[str]:
     for t in found["tasks"]:
         lines += [f"{t['task']}: warning: {w}" for w in t["warnings"]]
         lines += [f"{t['task']}: {s}" for s in t["headline"]]
+        lines += [f"{t['task']}: model size: {s}" for s in (t.get("capacity") or {}).get("sentences", [])]
         lines += [f"{t['task']}: note: {w}" for w in t["limitations"]]
     return lines
 

@@ -24,6 +24,7 @@ class Column:
     type: str  # text | int | float | json
     role: str  # key | about | status | score | compute | tuning | detail
     doc: str
+    default: Any = None  # what rows of a store from an older version, which lacks the column, hold
 
     @property
     def sql(self) -> str:
@@ -43,6 +44,7 @@ CELL: tuple[Column, ...] = (
     Column("modality", "text", "about", "tabular, image or text"),
     Column("solver", "text", "key", "the solver's name"),
     Column("family", "text", "about", "rule, shallow, deep, or ensemble (built from the others' predictions)"),
+    Column("scale", "float", "key", "the model-size multiplier of --scales (1: the solver's own size)", 1.0),
     Column("train_size", "int", "key", "training examples the final model was fitted on"),
     Column("seed", "int", "key", "the seed of the training subset and the solver"),
     Column("status", "text", "status", "ok, failed, timeout or skipped"),
@@ -67,6 +69,8 @@ CELL: tuple[Column, ...] = (
     Column("n_params", "int", "compute", "learned parameters"),
     Column("model_bytes", "int", "compute", "size of the fitted model, serialized"),
     Column("flops", "int", "compute", "FLOPs per example of a Keras model's forward pass"),
+    Column("train_flops", "int", "compute",
+           "training FLOPs of the final fit: 3 x forward FLOPs (forward and backward pass) x examples x epochs"),
     Column("device", "text", "compute", "what ran the final fit: cpu, or the GPU a deep solver trained on (gpu:0 and its name)"),
     Column("n_test", "int", "about", "test examples"),
     Column("best_params", "json", "tuning", "the chosen hyperparameters"),
@@ -80,6 +84,7 @@ CELL: tuple[Column, ...] = (
 TRIAL: tuple[Column, ...] = (
     Column("task", "text", "key", "the cell's task"),
     Column("solver", "text", "key", "the cell's solver"),
+    Column("scale", "float", "key", "the cell's model-size multiplier", 1.0),
     Column("train_size", "int", "key", "the cell's training size"),
     Column("seed", "int", "key", "the cell's seed"),
     Column("trial_id", "text", "key", "keras-tuner's trial id; default for the solver's defaults"),
@@ -104,6 +109,36 @@ TRIAL_CSV_COLUMNS: list[str] = names(TRIAL, csv_only=True)
 NUMERIC: tuple[str, ...] = tuple(c.name for c in CELL if c.numeric)
 
 
+#: The model size every solver has without ``--scales``: the learning curves, comparisons,
+#: ensembles and exported models use the cells at this scale; other scales feed the model-size study.
+REFERENCE_SCALE = 1.0
+
+
+def scale_of(row: dict[str, Any]) -> float:
+    """A row's scale (a row from before the scale axis: the reference scale)."""
+    value = row.get("scale")
+    return REFERENCE_SCALE if value is None or value != value else float(value)
+
+
+def reference_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows at the reference scale."""
+    return [r for r in rows if scale_of(r) == REFERENCE_SCALE]
+
+
+def reference_predictions(predictions: dict[tuple, Any] | None) -> dict[tuple, Any]:
+    """Stored predictions at the reference scale, keyed ``(task, solver, train_size, seed)``.
+
+    Keys without a scale (that shape already) are taken as they are.
+    """
+    at, out = KEY.index("scale"), {}
+    for key, v in (predictions or {}).items():
+        if len(key) == len(KEY) - 1:
+            out[key] = v
+        elif (REFERENCE_SCALE if key[at] is None else float(key[at])) == REFERENCE_SCALE:
+            out[key[:at] + key[at + 1:]] = v
+    return out
+
+
 def cell_row(**values: Any) -> dict[str, Any]:
     """A result row with every column of :data:`CELL` (``None`` where not given).
 
@@ -112,4 +147,4 @@ def cell_row(**values: Any) -> dict[str, Any]:
     unknown = set(values) - {c.name for c in CELL}
     if unknown:
         raise KeyError(f"not result columns: {sorted(unknown)}")
-    return {c.name: values.get(c.name) for c in CELL}
+    return {c.name: values.get(c.name, c.default) for c in CELL}

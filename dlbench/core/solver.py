@@ -46,6 +46,18 @@ def class_probabilities(solver, X, classes) -> np.ndarray | None:
     return out
 
 
+def at_scale(solver_cls, params: dict[str, Any], scale: float) -> dict[str, Any]:
+    """``solver_cls.at_scale``; a class not derived from :class:`Solver` has no size axis."""
+    scaled = getattr(solver_cls, "at_scale", None)
+    return scaled(params, scale) if scaled else dict(params)
+
+
+def scales_for(solver_cls, scales: list[float], modality: str) -> list[float]:
+    """``solver_cls.scales_for``; a class not derived from :class:`Solver` runs at 1× only."""
+    scaled = getattr(solver_cls, "scales_for", None)
+    return scaled(scales, modality) if scaled else [1.0]
+
+
 class Solver:
     """A classifier of one family for one or more modalities.
 
@@ -65,6 +77,9 @@ class Solver:
     #: Rough fitting cost, for ordering only (0 cheap, 1 a network, 2 a slow network): under
     #: ``--budget`` the cheap solvers of each family get their full-size model first.
     cost_rank: ClassVar[int] = 0
+    #: The capacity parameters ``--scales`` multiplies (widths, trees, boosting rounds); empty: the
+    #: solver has no size axis and runs at scale 1 only.
+    size_params: ClassVar[tuple[str, ...]] = ()
     #: Parameters that apply to some input modalities only (name -> modalities): a model card
     #: lists a parameter only where it applies.
     modality_params: ClassVar[dict[str, tuple[str, ...]]] = {}
@@ -118,6 +133,30 @@ class Solver:
         instead. Default: the configuration unchanged.
         """
         return dict(params)
+
+    @classmethod
+    def scales_for(cls, scales: list[float], modality: str) -> list[float]:
+        """The model sizes of ``--scales`` this solver runs at on ``modality`` inputs: all of them
+        with a size axis, else only 1."""
+        return list(scales) if cls.size_params else [1.0]
+
+    @classmethod
+    def at_scale(cls, params: dict[str, Any], scale: float) -> dict[str, Any]:
+        """``params`` at model size ``scale``: each of :attr:`size_params` multiplied by it.
+
+        Whole numbers are rounded and kept at least 1; ``None`` (no limit) stays ``None``. The
+        runner applies this to every configuration the tuner proposes, so at each scale the
+        other hyperparameters are tuned as at scale 1, and to the defaults.
+        """
+        out = dict(params)
+        if scale == 1:
+            return out
+        for name in cls.size_params:
+            value = out.get(name)
+            if isinstance(value, bool) or value is None:
+                continue
+            out[name] = max(1, int(round(value * scale))) if isinstance(value, int) else float(value) * scale
+        return out
 
     @classmethod
     def search_space(cls, hp, modality: str) -> None:

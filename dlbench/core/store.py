@@ -45,17 +45,24 @@ class ResultsStore:
         with self._db:
             self._db.execute(f"CREATE TABLE IF NOT EXISTS cells ({cells}, PRIMARY KEY ({', '.join(KEY)}))")
             self._db.execute(f"CREATE TABLE IF NOT EXISTS trials ({trials})")
-            for table, columns in (("cells", schema.CELL), ("trials", schema.TRIAL)):  # a store from an older version
-                have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
-                for c in columns:
-                    if c.name not in have:
-                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {c.name} {c.sql}")
-            self._db.execute(f"CREATE TABLE IF NOT EXISTS predictions ({', '.join(f'{k} {t}' for k, t in _KEY_TYPES)}, "
+            self._db.execute(f"CREATE TABLE IF NOT EXISTS predictions ({', '.join(f'{c.name} {c.sql}' for c in _KEYS)}, "
                              f"arrays BLOB, PRIMARY KEY ({', '.join(KEY)}))")
+            for table, columns in (("cells", schema.CELL), ("trials", schema.TRIAL), ("predictions", _KEYS)):
+                have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+                for c in columns:  # a store from an older version
+                    if c.name not in have:
+                        default = "" if c.default is None else f" DEFAULT {c.default!r}"
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {c.name} {c.sql}{default}")
 
     def add(self, row: dict[str, Any], trials: Iterable[dict[str, Any]] = (),
             predictions: dict[str, Any] | None = None) -> None:
-        """Store a finished cell, its trials and its predictions atomically (replacing an earlier attempt)."""
+        """Store a finished cell, its trials and its predictions atomically (replacing an earlier attempt).
+
+        A key column left out (``scale`` in a row built before the model-size axis) takes its default.
+        """
+        defaults = {c.name: c.default for c in _KEYS if c.default is not None}
+        row = {**row, **{k: v for k, v in defaults.items() if row.get(k) is None}}
+        trials = [{**t, **{k: v for k, v in defaults.items() if t.get(k) is None}} for t in trials]
         key = [_sql_value(row.get(k)) for k in KEY]
         where = " AND ".join(f"{k} = ?" for k in KEY)
         with self._db:
@@ -100,7 +107,7 @@ class ResultsStore:
         self.close()
 
 
-_KEY_TYPES = [(c.name, c.sql) for c in schema.CELL if c.role == "key"]
+_KEYS = tuple(c for c in schema.CELL if c.role == "key")
 
 
 def _pack(arrays: dict[str, Any]) -> bytes:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from dlbench.core import schema
-from dlbench.core.solver import class_probabilities
+from dlbench.core.solver import at_scale, class_probabilities
 from dlbench.engine import isolation
 from dlbench.data.splits import take
 from dlbench.core.task import Dataset
@@ -33,14 +33,26 @@ class Cell:
     train_size: int
     seed: int
     untuned: bool = False  # run the defaults only (a --budget run securing a full-size model first)
+    scale: float = 1.0  # the model-size multiplier (--scales)
 
     @property
     def key(self) -> tuple:
-        return (self.task, self.solver, self.train_size, self.seed)
+        return (self.task, self.solver, float(self.scale), self.train_size, self.seed)
+
+    @property
+    def identity(self) -> tuple:
+        """What seeds the tuner and names its folder: without the scale at scale 1, as before the axis."""
+        return self.key if self.scale != 1 else (self.task, self.solver, self.train_size, self.seed)
 
     @property
     def label(self) -> str:
-        return f"{self.task} · {self.solver} · n={self.train_size} · seed {self.seed}"
+        scale = f" · {format_scale(self.scale)}" if self.scale != 1 else ""
+        return f"{self.task} · {self.solver}{scale} · n={self.train_size} · seed {self.seed}"
+
+
+def format_scale(scale: float) -> str:
+    """``0.25`` -> ``0.25×``, ``4.0`` -> ``4×``."""
+    return f"{float(scale):g}×"
 
 
 @dataclass
@@ -51,7 +63,7 @@ class CellSettings:
     isolate: bool = True  # fit in forked children (hard time limits, exact peak memory)
     threads: int | None = None  # CPU threads per fit; None lets the libraries decide
     workdir: str = "."  # keras-tuner's files go under WORKDIR/tuning/, kept models under WORKDIR/models/
-    keep_models: bool = True  # save the fitted solver of full-size cells, for export
+    keep_models: bool = True  # save the fitted solver of full-size cells at scale 1, for export
     full_sizes: dict[str, int] = field(default_factory=dict)  # task -> its largest training size
 
 
@@ -114,6 +126,8 @@ def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, thr
     n = len(dataset.y_test)
     result["accuracy_low"], result["accuracy_high"] = wilson_interval(int(round(result["accuracy"] * n)), n)
     result.update(solver.model_size())
+    if result.get("flops") and result["epochs_trained"]:
+        result["train_flops"] = 3 * int(result["flops"]) * len(y_train) * int(result["epochs_trained"])
     result["test_pred"] = encode(y_pred, classes)
     result["test_proba"] = class_probabilities(solver, dataset.X_test, classes)
     if keep_in is not None:
@@ -153,7 +167,7 @@ def base_row(cell: Cell, solver_cls: type, dataset: Dataset) -> dict[str, Any]:
     """The identifying columns every result row has, whatever became of the cell."""
     return schema.cell_row(
         task=cell.task, modality=dataset.modality, solver=cell.solver, family=solver_cls.family,
-        train_size=cell.train_size, seed=cell.seed, n_test=len(dataset.y_test), classes=list(dataset.classes),
+        scale=float(cell.scale), train_size=cell.train_size, seed=cell.seed, n_test=len(dataset.y_test), classes=list(dataset.classes),
     )
 
 
@@ -172,20 +186,21 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         if "seed" in defaults:
             defaults["seed"] = cell.seed
         X_train, y_train = take(dataset.X_train, train_idx), dataset.y_train[train_idx]
-        name = "-".join(str(k) for k in cell.key)
+        name = "-".join(str(k) for k in cell.identity)
         tuning = replace(settings.tuning, trials=1) if cell.untuned else settings.tuning
         tuned = tune(
             solver_cls, defaults, X_train, y_train, modality=dataset.modality, config=tuning,
             seed=cell.seed, workdir=Path(settings.workdir) / "tuning", name=name, isolate=settings.isolate,
-            oracle_seed=derived_seed(*cell.key), classes=list(dataset.classes),
+            oracle_seed=derived_seed(*cell.identity), classes=list(dataset.classes), scale=cell.scale,
         )
+        defaults = at_scale(solver_cls, defaults, cell.scale)
         trial_rows = [{**dict(zip(schema.KEY, cell.key)), **_trial_row(t)} for t in tuned.trials]
         row.update(tune_seconds=tuned.seconds, trials=len(tuned.trials), val_score=tuned.val_score,
                    selection_score=tuned.selection_score, best_params=_public(tuned.best_params))
         args = (X_train, y_train, solver_cls, dataset, settings)
         best_epochs = tuned.best.epochs_trained if tuned.best else None
-        keep = settings.keep_models and settings.full_sizes.get(cell.task) == cell.train_size
-        keep_in = str(files.staged_dir(settings.workdir, *cell.key[:2], cell.seed)) if keep else None
+        keep = settings.keep_models and settings.full_sizes.get(cell.task) == cell.train_size and cell.scale == 1
+        keep_in = str(files.staged_dir(settings.workdir, cell.task, cell.solver, cell.seed)) if keep else None
         result = _refit(solver_cls.refit_params(tuned.best_params, best_epochs), *args, keep_in=keep_in)
         classes = list(dataset.classes)
         predictions = {"test_true": encode(dataset.y_test, classes), "test_pred": result.pop("test_pred"),

@@ -41,6 +41,7 @@ class RunConfig:
     tasks_dir: str | None = None
     preset: str = "default"
     sizes: list[int | str] | None = None  # None: the preset's geometric ladder
+    scales: list[float] = field(default_factory=lambda: [1.0])  # model-size factors (--scales)
     seeds: int | None = None
     trials: int | None = None
     tuner: str | None = None

@@ -28,7 +28,7 @@ SUMMED = ("fit_seconds", "fit_cpu_seconds", "tune_seconds", "predict_seconds", "
 
 def add_ensembles(store, datasets: dict, sizes: dict[str, list[int]]) -> int:
     """Build and store the ensemble of every (task, largest size, seed) with 2 or more finished members."""
-    rows, predictions, added = store.rows(), store.predictions(), 0
+    rows, predictions, added = schema.reference_rows(store.rows()), schema.reference_predictions(store.predictions()), 0
     for task, task_sizes in sizes.items():
         if not task_sizes or task not in datasets:
             continue

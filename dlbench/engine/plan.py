@@ -77,6 +77,41 @@ def resolve_sizes(sizes: list[int | str] | None, pool: int, n_classes: int, n_si
     return kept
 
 
+#: The model-size ladder of ``--scaling-study``: a quarter, the solvers' own size, four times.
+SCALING_STUDY = (0.25, 1.0, 4.0)
+#: Largest ``--scales`` factor: beyond it a 256-unit layer has millions of units.
+MAX_SCALE = 64.0
+
+
+def parse_scales(text: str | None) -> list[float] | None:
+    """``"0.25,1,4"`` -> ``[0.25, 1.0, 4.0]`` (sorted, repeats merged); ``None`` keeps ``[1]``.
+
+    Every factor is a positive number up to :data:`MAX_SCALE`, and 1 must be among them: the
+    comparisons across families, the ensembles and the exported models use each solver at
+    its own size.
+    """
+    if text is None or text == "":
+        return None
+    import math
+
+    scales: set[float] = set()
+    for raw in str(text).split(","):
+        item = raw.strip()
+        try:
+            value = float(item)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and 0 < value <= MAX_SCALE):
+            what = "an empty item" if not item else repr(item)
+            raise UsageError(f"--scales {text!r}: {what} is not a positive number up to {MAX_SCALE:g}; give "
+                             "model-size factors, comma-separated, e.g. --scales 0.25,1,4")
+        scales.add(value)
+    if 1.0 not in scales:
+        raise UsageError(f"--scales {text!r} leaves out 1, the solvers' own size, which the comparisons across "
+                         f"families use: add it, e.g. --scales {','.join(f'{s:g}' for s in sorted(scales | {1.0}))}")
+    return sorted(scales)
+
+
 UNITS = {"s": 1, "m": 60, "h": 3600}
 
 

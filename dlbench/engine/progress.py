@@ -117,7 +117,9 @@ class RunProgress:
 
     def __init__(self, console, jobs: list, workers: int):
         self.console = console
-        cells = [(job.cell.key, job.cell.solver, job.solver_cls.family, job.cell.train_size) for job in jobs]
+        # A solver at another model size costs differently: each scale is a solver of its own here.
+        cells = [(job.cell.key, (job.cell.solver, job.cell.scale), job.solver_cls.family, job.cell.train_size)
+                 for job in jobs]
         self.estimator = Estimator(cells, min(workers, max(1, len(jobs))))
         self.total = len(jobs)
         self.started_at: dict[Any, float] = {}

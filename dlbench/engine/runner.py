@@ -22,6 +22,7 @@ import numpy as np
 from dlbench.core.errors import UsageError
 from dlbench.core.registry import Registry
 from dlbench.core.schema import KEY
+from dlbench.core.solver import scales_for
 from dlbench.core.store import ResultsStore, export, write_atomic
 from dlbench.core.task import Task
 from dlbench.data.splits import nested_order
@@ -31,6 +32,7 @@ from dlbench.engine.config import RunConfig, select_solvers
 from dlbench.engine.ensembles import NAME as ENSEMBLE
 from dlbench.engine.environment import environment
 from dlbench.engine.executors.job import BUDGET_SPENT, Job, failure_row
+from dlbench.engine.lock import RunLock
 from dlbench.engine.plan import PRESETS, resolve_sizes
 
 #: Order of the families within one training size: deep cells take longest, rules are instant.
@@ -188,12 +190,15 @@ class Run:
                 for s_index, size in enumerate(sizes):
                     idx = np.sort(order[:size])
                     for name, cls in solvers.items():
-                        cell = Cell(task.name, name, size, seed)
-                        if cell.key not in done:
+                        for scale in scales_for(cls, self.config.scales, task.modality):
+                            cell = Cell(task.name, name, size, seed, scale=float(scale))
+                            if cell.key in done:
+                                continue
                             job = Job(cell, cls, cls.for_task(task), dataset, idx, remote)
-                            # Within a size, the costliest family first: the cores stay busy to the end.
+                            # Within a size, the costliest family first (the biggest models first within a
+                            # solver): the cores stay busy to the end.
                             rank = COST_RANK.get(cls.family, 0)
-                            jobs.append(((s_index, rank, seed - self.config.seed, t_index, name), job))
+                            jobs.append(((s_index, rank, seed - self.config.seed, t_index, name, -scale), job))
         jobs.sort(key=lambda item: item[0])
         self.sizes = all_sizes
         ordered = [job for _, job in jobs]
@@ -204,7 +209,8 @@ class Run:
         solvers first and the families taking turns, so every family has a scored (and exportable)
         full-size model before the budget goes to the learning curve and to tuning. With tuning on,
         those first cells run their defaults only (``untuned``) and come again, tuned, in the plan."""
-        full = [j for j in jobs if j.cell.seed == self.config.seed and j.cell.train_size == self.sizes[j.cell.task][-1]]
+        full = [j for j in jobs if j.cell.seed == self.config.seed and j.cell.scale == 1
+                and j.cell.train_size == self.sizes[j.cell.task][-1]]
         turn: dict[tuple, int] = {}
         for job in sorted(full, key=lambda j: (j.cell.task, j.solver_cls.family, j.solver_cls.cost_rank, j.cell.solver)):
             group = (job.cell.task, job.solver_cls.family)
@@ -303,7 +309,7 @@ class Run:
 
         ``rows``: the stored cells; ``ok``: the keys of those that finished."""
         skipped = {j.cell.key for j in self.not_run} - ok
-        sizes = sorted({key[2] for key in skipped})
+        sizes = sorted({key[KEY.index("train_size")] for key in skipped})
         text = f"{len(skipped)} cells not run" + (f" (sizes {', '.join(f'{n:,}' for n in sizes[:6])}"
                                                   f"{', ...' if len(sizes) > 6 else ''})" if sizes else "")
         untuned = sum(1 for r in rows if r.get("untuned"))
@@ -396,55 +402,3 @@ def process_age() -> float:
 
 
 _IMPORTED = time.perf_counter()
-
-
-class RunLock:
-    """``RUN/.lock`` holding this process's id: a second run cannot write the same folder.
-
-    A lock left by a process that no longer exists (killed with -9) is taken over.
-    """
-
-    def __init__(self, run_dir: Path):
-        import os
-
-        self.path = run_dir / ".lock"
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                holder = self._holder()
-                if holder is not None and _alive(holder):
-                    raise UsageError(f"{run_dir} is in use by another dlbench run (process {holder}); wait for it "
-                                     "to finish or stop it") from None
-                self.path.unlink(missing_ok=True)  # stale: its process is gone
-                continue
-            with os.fdopen(fd, "w") as fh:
-                fh.write(str(os.getpid()))
-            self.held = True
-            return
-        raise UsageError(f"cannot lock {run_dir}: remove {self.path} if no dlbench run uses the folder")
-
-    def _holder(self) -> int | None:
-        try:
-            return int(self.path.read_text().strip())
-        except (OSError, ValueError):
-            return None
-
-    def release(self) -> None:
-        import os
-
-        if getattr(self, "held", False) and self._holder() == os.getpid():
-            self.path.unlink(missing_ok=True)
-        self.held = False
-
-
-def _alive(pid: int) -> bool:
-    import os
-
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dlbench.core.solver import Solver, class_probabilities
+from dlbench.core.solver import Solver, at_scale, class_probabilities
 from dlbench.data.splits import stratified_split, take
 from dlbench.engine import isolation
 
@@ -179,8 +179,13 @@ def crossfit_score(candidates: list[Trial], y_val: np.ndarray, seed: int) -> flo
 
 
 def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig, seed: int,
-         workdir: Path, name: str, isolate: bool = True, oracle_seed: int = 1, classes=None) -> TuneResult:
+         workdir: Path, name: str, isolate: bool = True, oracle_seed: int = 1, classes=None,
+         scale: float = 1.0) -> TuneResult:
     """Search ``solver_cls``'s space on a validation split of ``(X, y)`` within the budget.
+
+    Every configuration (the defaults and each proposal) is taken to model size ``scale``
+    (:meth:`~dlbench.core.solver.Solver.at_scale`) before it is fitted, so the chosen
+    parameters are the ones fitted.
 
     Trials run in this process unless ``--trial-timeout`` asks for a hard limit (then each runs
     in a forked child that is killed at the limit); the cell around them is isolated either way.
@@ -191,6 +196,7 @@ def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig,
     y = np.asarray(y)
     fit_idx, val_idx = stratified_split(y, config.val_fraction, seed=seed)
     data = (take(X, fit_idx), y[fit_idx], take(X, val_idx), y[val_idx])
+    unscaled, defaults = defaults, at_scale(solver_cls, defaults, scale)
     full = int(defaults[solver_cls.epoch_param]) if solver_cls.epoch_param and config.tuner == "hyperband" else None
 
     def time_left() -> float | None:
@@ -206,7 +212,8 @@ def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig,
             if proposal.status != "RUNNING":
                 break
             values = dict(proposal.hyperparameters.values)
-            params = {**defaults, **{k: v for k, v in values.items() if not k.startswith("tuner/")}}
+            params = at_scale(solver_cls, {**unscaled, **{k: v for k, v in values.items() if not k.startswith("tuner/")}},
+                                         scale)
             budget = int(values["tuner/epochs"]) if "tuner/epochs" in values else full
             trial = _run_trial(proposal.trial_id, solver_cls, params, data, time_left(), isolate, budget, classes)
             trials.append(trial)

@@ -21,6 +21,7 @@ import numpy as np
 
 from dlbench.analysis import findings, tables
 from dlbench.analysis.stats import wilson_interval
+from dlbench.core import schema
 from dlbench.core.solver import ENSEMBLE
 from dlbench.core.store import write_atomic
 from dlbench.models import card as cards
@@ -76,6 +77,7 @@ def export_run(run_dir: Path, rows: list[dict], predictions: dict, datasets: dic
     """
     run_dir = Path(run_dir)
     entries: list[dict] = []
+    rows, predictions = schema.reference_rows(rows), schema.reference_predictions(predictions)
     if not rows or mode == "none":
         return entries
     cells = tables.frame(rows)

@@ -164,12 +164,12 @@ def _legend_height(n_entries: int) -> float:
     return 0.3 + rows * FONT_PT * 1.6 / 72
 
 
-def _compact(v: float) -> str:
-    """Tick labels: 50, 200, 1k, 20k, 1.5M."""
-    for div, suffix in ((1e6, "M"), (1e3, "k")):
+def compact(v: float) -> str:
+    """Tick labels and counts, 3 significant digits: 50, 200, 1k, 20k, 1.5M, 4.19G."""
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if v >= div:
-            return f"{v / div:g}{suffix}"
-    return f"{v:g}"
+            return f"{v / div:.3g}{suffix}"
+    return f"{v:.3g}"
 
 
 def _log_x(ax, sizes: list[float], narrow: bool = False) -> None:
@@ -180,7 +180,7 @@ def _log_x(ax, sizes: list[float], narrow: bool = False) -> None:
     decades = math.log10(max(sizes) / min(sizes)) if min(sizes) > 0 else 0
     subs = (1.0, 2.0, 5.0) if decades <= 2.5 else (1.0,) if decades > (2.5 if narrow else 4) else (1.0, 3.0)
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v)))
     ax.xaxis.set_minor_formatter(NullFormatter())
     if len(set(sizes)) == 1:
         ax.set_xlim(sizes[0] / 2, sizes[0] * 2)
@@ -293,7 +293,7 @@ def _log_cost(ax, xs: list[float]) -> None:
     ax.set_xscale("log")
     narrow = max(xs) / min(xs) < 20  # under about a decade: 1-2-5 ticks
     ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)) if narrow else LogLocator(base=10, numticks=5))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: _compact(v) if v >= 1 else f"{v:.2g}" if v >= 1e-4
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v) if v >= 1 else f"{v:.2g}" if v >= 1e-4
                                                else f"1e{round(math.log10(v))}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
 

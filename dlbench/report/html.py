@@ -74,11 +74,12 @@ def _environment():
 
     from dlbench.analysis.scaling import fmt_n
     from dlbench.analysis.tables import FAMILY_LABEL
+    from dlbench.report.figures import compact
 
     env = Environment(loader=PackageLoader("dlbench.report", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(seconds=_seconds, num=_num, int=_int, signed=_signed, p=_pvalue, n=fmt_n, bytes=_bytes,
-                       family=lambda f: FAMILY_LABEL.get(f, f or ""))
+                       compact=lambda v: "" if _num(v) == "" else compact(float(v)), family=lambda f: FAMILY_LABEL.get(f, f or ""))
     return env
 
 
@@ -87,7 +88,7 @@ def _cells_by_task(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
 
     out: dict[str, list[dict[str, Any]]] = {}
     key = lambda r: (r.get("train_size") or 0, FAMILY_ORDER.get(r.get("family"), 9), str(r.get("solver")),  # noqa: E731
-                     r.get("seed") or 0)
+                     r.get("scale") or 1.0, r.get("seed") or 0)
     for r in sorted(rows, key=key):
         clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
         out.setdefault(str(r.get("task")), []).append(clean)

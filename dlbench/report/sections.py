@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from dlbench.analysis.tables import FAMILY_ORDER
 from dlbench.report import figures
+from dlbench.report.model_sizes import model_sizes
 
 CONFUSION_TABLE_LIMIT = 30  # classes; above it the report lists the largest confusions instead
 
@@ -141,6 +142,8 @@ SECTIONS: list[Section] = [
     Section("tests", "tests.html", title="Paired tests", folded=True),
     Section("crossovers", "crossovers.html", title="Crossovers", folded=True),
     Section("scaling", "scaling.html", _scaling, "Scaling laws", folded=True),
+    Section("model-sizes", "model_sizes.html",
+            lambda s: _figure(model_sizes)(s) if s.get("capacity") else None, "Model size"),
     Section("compute", "compute.html", _figure(figures.compute_tradeoffs), "Accuracy against compute", folded=True),
     Section("confusion", "confusion.html", _confusion, "Confusion matrix of the best solver", folded=True),
     Section("audit", "audit.html", _audit, "Data audit", folded=True),

@@ -131,3 +131,47 @@ def features_for(modality: str, X, *, scale: bool = True, dense: bool = False, f
     if modality == "image":
         return image_features(features)
     raise ValueError(f"unknown modality {modality!r}")
+
+
+class RandomFeatures:
+    """A linear model's capacity as a width: ``width`` × the ``d`` input features.
+
+    Below 1, a Gaussian random projection onto ``round(width · d)`` features (at least 1).
+    Above 1, the inputs plus ``round((width − 1) · d)`` random ReLU features
+    ``max(0, X·W + b)``, a random-features model (Rahimi & Recht, 2007): a linear learner on
+    them is a one-hidden-layer network whose first layer is drawn, not learned. ``seed``
+    fixes the draw. A scikit-learn transformer; the output is dense.
+    """
+
+    def __init__(self, width: float = 1.0, seed: int = 0):
+        self.width = width
+        self.seed = seed
+
+    def get_params(self, deep: bool = True):
+        return {"width": self.width, "seed": self.seed}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            setattr(self, key, value)
+        return self
+
+    def fit(self, X, y=None):
+        d = X.shape[1]
+        rng = np.random.default_rng(self.seed)
+        if self.width < 1:
+            k = max(1, int(round(self.width * d)))
+            self.weights_, self.bias_ = rng.normal(0.0, 1.0 / np.sqrt(k), (d, k)), None
+        else:
+            k = int(round((self.width - 1) * d))
+            self.weights_, self.bias_ = rng.normal(0.0, 1.0 / np.sqrt(d), (d, k)), rng.uniform(-1.0, 1.0, k)
+        return self
+
+    def transform(self, X):
+        projected = np.asarray(X @ self.weights_)
+        if self.bias_ is None:
+            return projected
+        dense = X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+        return np.hstack([dense, np.maximum(projected + self.bias_, 0.0)])
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X, y).transform(X)

@@ -15,9 +15,9 @@ from dlbench.engine.executors.registry import register
 
 
 def remote_cell(spec: dict, solver: str, train_size: int, seed: int, settings: CellSettings,
-                cell_timeout: float | None, deadline: float | None, untuned: bool = False):
+                cell_timeout: float | None, deadline: float | None, untuned: bool = False, scale: float = 1.0):
     """Run one cell on a Dask worker: re-create the task there (data loaded once per worker)."""
-    job = job_from_spec(spec, solver, train_size, seed, untuned)
+    job = job_from_spec(spec, solver, train_size, seed, untuned, scale)
     limit = time_limit(cell_timeout, deadline)
     if limit is not None and limit <= 0:
         return failure_row(job, "skipped", BUDGET_SPENT), []
@@ -73,7 +73,7 @@ class DaskExecutor:
                 on_start(job)
                 future = client.submit(
                     remote_cell, job.spec, job.cell.solver, job.cell.train_size, job.cell.seed, self.settings,
-                    self.cell_timeout, deadline, job.cell.untuned, pure=False, retries=0,
+                    self.cell_timeout, deadline, job.cell.untuned, job.cell.scale, pure=False, retries=0,
                 )
                 futures[future] = job
             for future in distributed.as_completed(list(futures)):

@@ -73,10 +73,11 @@ def _worker_order(spec_json: str, seed: int) -> np.ndarray:
     return nested_order(_worker_task(spec_json)[2].y_train, seed)
 
 
-def job_from_spec(spec: dict, solver: str, train_size: int, seed: int, untuned: bool = False) -> Job:
+def job_from_spec(spec: dict, solver: str, train_size: int, seed: int, untuned: bool = False,
+                  scale: float = 1.0) -> Job:
     """A job re-created on a remote worker; data loaded once per worker and task."""
     spec_json = json.dumps(spec, sort_keys=True)
     registry, task, dataset = _worker_task(spec_json)
     solver_cls = registry.get("solver", solver)
     idx = np.sort(_worker_order(spec_json, seed)[:train_size])
-    return Job(Cell(task.name, solver, train_size, seed, untuned), solver_cls, solver_cls.for_task(task), dataset, idx, spec)
+    return Job(Cell(task.name, solver, train_size, seed, untuned, scale), solver_cls, solver_cls.for_task(task), dataset, idx, spec)

@@ -32,6 +32,8 @@ class KerasSolver(Solver):
     family = "deep"
     epoch_param = "epochs"
     cost_rank = 1
+    #: ``--scales`` widens the network: its dense units (subclasses add filters, embeddings).
+    size_params = ("units",)
     #: The values of ``units`` the tuner tries.
     units_choices: tuple[int, ...] = (32, 64, 128, 256)
 

@@ -24,6 +24,7 @@ class CNN(KerasSolver):
 
     name = "cnn"
     modalities = ("image",)
+    size_params = ("filters", "units")
     description = "Conv blocks (32, 2×64 filters) + dense layer; shift (and rotation/zoom) augmentation."
 
     def __init__(self, filters: int = 32, **kwargs):

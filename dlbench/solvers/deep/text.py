@@ -21,6 +21,7 @@ class TextSolver(KerasSolver):
     """
 
     modalities = ("text",)
+    size_params = ("units", "embedding_dim")
 
     def __init__(self, max_tokens: int = 20000, sequence_length: int | None = None,
                  embedding_dim: int = 64, **kwargs):

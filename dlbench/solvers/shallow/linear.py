@@ -9,12 +9,38 @@ from dlbench.solvers.shallow.base import SklearnSolver, stored_values
 
 
 class _LinearSolver(SklearnSolver):
-    """A linear model with inverse regularisation strength ``C``."""
+    """A linear model with inverse regularisation strength ``C``.
 
-    def __init__(self, C: float = 1.0, max_iter: int = 2000, **kwargs):
+    ``width`` is its size axis on tables and images: the model sees ``width`` × as many
+    features as the inputs have (:class:`~dlbench.solvers.features.RandomFeatures`; 1: the
+    inputs themselves). TF-IDF text has tens of thousands of sparse features already: there
+    the width stays 1 and the solver has no size axis.
+    """
+
+    size_params = ("width",)
+
+    def __init__(self, C: float = 1.0, max_iter: int = 2000, width: float = 1.0, **kwargs):
         self.C = C
         self.max_iter = max_iter
+        self.width = width
         super().__init__(**kwargs)
+
+    @classmethod
+    def scales_for(cls, scales, modality):
+        return [1.0] if modality == "text" else super().scales_for(scales, modality)
+
+    def _estimator(self, modality, n_samples):
+        model = self._linear()
+        if self.width == 1 or modality == "text":
+            return model
+        from sklearn.pipeline import Pipeline
+
+        from dlbench.solvers.features import RandomFeatures
+
+        return Pipeline([("width", RandomFeatures(self.width, self.seed)), ("linear", model)])
+
+    def _linear(self):
+        raise NotImplementedError
 
     @classmethod
     def search_space(cls, hp, modality: str) -> None:
@@ -22,6 +48,7 @@ class _LinearSolver(SklearnSolver):
         hp.Float("C", 1e-3, 1e3, sampling="log")
 
     def _count_params(self, model) -> int:
+        model = model[-1] if hasattr(model, "steps") else model
         return int(model.coef_.size + model.intercept_.size)
 
 
@@ -31,7 +58,7 @@ class LogisticRegressionSolver(_LinearSolver):
     name = "logreg"
     description = "Logistic regression on one-hot/scaled columns, TF-IDF n-grams, pixels or HOG."
 
-    def _estimator(self, modality, n_samples):
+    def _linear(self):
         from sklearn.linear_model import LogisticRegression
 
         return LogisticRegression(C=self.C, max_iter=self.max_iter, random_state=self.seed)
@@ -48,7 +75,7 @@ class LinearSVM(_LinearSolver):
     name = "linear-svm"
     description = "Linear SVM on one-hot/scaled columns, TF-IDF n-grams, pixels or HOG."
 
-    def _estimator(self, modality, n_samples):
+    def _linear(self):
         from sklearn.svm import LinearSVC
 
         return LinearSVC(C=self.C, max_iter=self.max_iter, random_state=self.seed)

@@ -11,20 +11,42 @@ from dlbench.solvers.shallow.base import SklearnSolver, tree_nodes
 
 
 class DecisionTree(SklearnSolver):
-    """One CART tree, grown until pure or ``max_depth``, then cost-complexity pruned by ``ccp_alpha``."""
+    """One CART tree, grown until pure or ``max_depth``, then cost-complexity pruned by ``ccp_alpha``.
+
+    ``size`` is its size axis: below 1 the tree is grown again with at most ``size`` × the
+    leaves of the tree grown as above (best-first, at least 2). A grown tree is already as
+    large as the data lets it be, so a ``size`` above 1 would give the same tree: only the
+    scales up to 1 run.
+    """
 
     name = "decision-tree"
     cost_rank = 1
     description = "A decision tree on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
+    size_params = ("size",)
+
+    @classmethod
+    def scales_for(cls, scales, modality):
+        return [s for s in super().scales_for(scales, modality) if s <= 1]
 
     def __init__(self, max_depth: int | None = None, min_samples_leaf: int = 1, ccp_alpha: float = 0.0,
-                 criterion: str = "gini", **kwargs):
+                 criterion: str = "gini", size: float = 1.0, **kwargs):
         self.max_depth = max_depth
         self.min_samples_leaf = min_samples_leaf
         self.ccp_alpha = ccp_alpha
         self.criterion = criterion
+        self.size = size
         super().__init__(**kwargs)
+
+    def fit(self, X, y) -> "DecisionTree":
+        import numpy as np
+
+        super().fit(X, y)
+        if self.size < 1:
+            features, model = self.pipeline_.named_steps["features"], self.pipeline_.named_steps["model"]
+            model.set_params(max_leaf_nodes=max(2, int(round(model.get_n_leaves() * self.size))))
+            model.fit(features.transform(X), np.searchsorted(self.classes_, np.asarray(y)))
+        return self
 
     @classmethod
     def search_space(cls, hp, modality: str) -> None:
@@ -54,6 +76,7 @@ class RandomForest(SklearnSolver):
     description = "A random forest on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
     epoch_param = "n_estimators"
+    size_params = ("n_estimators",)
 
     def __init__(self, n_estimators: int = 100, max_features: float | str = "sqrt", min_samples_leaf: int = 1,
                  n_jobs: int = -1, **kwargs):
@@ -97,6 +120,7 @@ class XGBoost(SklearnSolver):
     scale_features = False
     dense_features = True
     epoch_param = "n_estimators"
+    size_params = ("n_estimators",)
 
     def __init__(self, n_estimators: int = 100, learning_rate: float = 0.3, max_depth: int = 6,
                  subsample: float = 1.0, colsample_bytree: float = 1.0, reg_lambda: float = 1.0,
