@@ -25,10 +25,6 @@ MIN_JOINT_SCALES = 3
 MIN_JOINT_SIZES = 5
 
 
-def scale_label(scale: float) -> str:
-    return f"{float(scale):g}×"
-
-
 def study(rows: list[dict[str, Any]], task: str, predictions: dict[tuple, dict[str, Any]] | None) -> dict[str, Any] | None:
     """The model-size findings of ``task``; ``None`` when no solver ran at two scales.
 
@@ -157,7 +153,7 @@ def _sentences(sv: _Solver, n_tests: int) -> list[str]:
         if scale == 1.0:
             continue
         verdict, c = sv.test(n, scale, 1.0)
-        who = f"the {scale_label(scale)} {sv.solver}"
+        who = f"the {schema.scale_label(scale)} {sv.solver}"
         if c is None:
             out.append(f"At n = {n:,} {who} and the 1× {sv.solver} cannot be told apart (no stored predictions "
                        "to pair): tied.")
@@ -167,7 +163,8 @@ def _sentences(sv: _Solver, n_tests: int) -> list[str]:
             elif scale > 1:
                 why = "data, not model size, is the bottleneck"
             else:
-                why = f"the test cannot tell them apart, so a model {scale_label(scale)} the size may serve as well"
+                why = (f"the test cannot tell them apart, so a model {schema.scale_label(scale)} the size may "
+                       "serve as well")
             out.append(f"At n = {n:,} {who} is tied with the 1× {sv.solver} ({_pts(c['diff'])} points, "
                        f"{_interval(c)}): {why}.")
         elif verdict == "ahead":
@@ -245,7 +242,7 @@ def joint_law(sv: _Solver) -> dict[str, Any]:
     for p in (q for q in usable if q["size"] == largest):
         predicted = 1 - joint_error(held, largest, p["n_params"])
         if p["low"] is None or not p["low"] <= predicted <= p["high"]:
-            misses.append(f"{scale_label(p['scale'])}: predicted {predicted:.3f}, measured "
+            misses.append(f"{schema.scale_label(p['scale'])}: predicted {predicted:.3f}, measured "
                           f"{p['low'] if p['low'] is not None else float('nan'):.3f}–"
                           f"{p['high'] if p['high'] is not None else float('nan'):.3f}")
     if misses:

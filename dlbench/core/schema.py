@@ -114,6 +114,11 @@ NUMERIC: tuple[str, ...] = tuple(c.name for c in CELL if c.numeric)
 REFERENCE_SCALE = 1.0
 
 
+def scale_label(scale: float) -> str:
+    """``0.25`` -> ``0.25×``, ``4.0`` -> ``4×``."""
+    return f"{float(scale):g}×"
+
+
 def scale_of(row: dict[str, Any]) -> float:
     """A row's scale (a row from before the scale axis: the reference scale)."""
     value = row.get("scale")

@@ -46,13 +46,8 @@ class Cell:
 
     @property
     def label(self) -> str:
-        scale = f" · {format_scale(self.scale)}" if self.scale != 1 else ""
+        scale = f" · {schema.scale_label(self.scale)}" if self.scale != 1 else ""
         return f"{self.task} · {self.solver}{scale} · n={self.train_size} · seed {self.seed}"
-
-
-def format_scale(scale: float) -> str:
-    """``0.25`` -> ``0.25×``, ``4.0`` -> ``4×``."""
-    return f"{float(scale):g}×"
 
 
 @dataclass
@@ -167,7 +162,8 @@ def base_row(cell: Cell, solver_cls: type, dataset: Dataset) -> dict[str, Any]:
     """The identifying columns every result row has, whatever became of the cell."""
     return schema.cell_row(
         task=cell.task, modality=dataset.modality, solver=cell.solver, family=solver_cls.family,
-        scale=float(cell.scale), train_size=cell.train_size, seed=cell.seed, n_test=len(dataset.y_test), classes=list(dataset.classes),
+        scale=float(cell.scale), train_size=cell.train_size, seed=cell.seed, n_test=len(dataset.y_test),
+        classes=list(dataset.classes),
     )
 
 
