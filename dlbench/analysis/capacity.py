@@ -35,12 +35,12 @@ def study(rows: list[dict[str, Any]], task: str, predictions: dict[tuple, dict[s
     cells = tables.ok_cells(tables.frame(mine))
     if cells.empty:
         return None
-    cells = cells.assign(scale=[schema.scale_of(r) for r in cells.to_dict("records")])
+    cells = cells.assign(scale=cells["scale"].fillna(schema.REFERENCE_SCALE))
     scaled = sorted(s for s, g in cells.groupby("solver") if g["scale"].nunique() >= 2)
     if not scaled:
         return None
     at = schema.KEY.index("scale")
-    pairs = {(k[0], (k[1], schema.scale_of({"scale": k[at]})), *k[at + 1:]): (v["test_true"], v["test_pred"])
+    pairs = {(k[0], (k[1], schema.scale_value(k[at])), *k[at + 1:]): (v["test_true"], v["test_pred"])
              for k, v in (predictions or {}).items() if len(k) == len(schema.KEY) and k[0] == task and "test_pred" in v}
     evidence = Evidence(pairs, [{**r, "solver": (r["solver"], r["scale"])} for r in cells.to_dict("records")])
     solvers = [_solver_points(cells[cells["solver"] == s], s, evidence, task) for s in scaled]

@@ -119,10 +119,14 @@ def scale_label(scale: float) -> str:
     return f"{float(scale):g}×"
 
 
-def scale_of(row: dict[str, Any]) -> float:
-    """A row's scale (a row from before the scale axis: the reference scale)."""
-    value = row.get("scale")
+def scale_value(value: Any) -> float:
+    """A stored scale as a number; missing (a row or key from before the scale axis): the reference scale."""
     return REFERENCE_SCALE if value is None or value != value else float(value)
+
+
+def scale_of(row: dict[str, Any]) -> float:
+    """A row's scale."""
+    return scale_value(row.get("scale"))
 
 
 def reference_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -139,7 +143,7 @@ def reference_predictions(predictions: dict[tuple, Any] | None) -> dict[tuple, A
     for key, v in (predictions or {}).items():
         if len(key) == len(KEY) - 1:
             out[key] = v
-        elif (REFERENCE_SCALE if key[at] is None else float(key[at])) == REFERENCE_SCALE:
+        elif scale_value(key[at]) == REFERENCE_SCALE:
             out[key[:at] + key[at + 1:]] = v
     return out
 

@@ -60,9 +60,7 @@ class ResultsStore:
 
         A key column left out (``scale`` in a row built before the model-size axis) takes its default.
         """
-        defaults = {c.name: c.default for c in _KEYS if c.default is not None}
-        row = {**row, **{k: v for k, v in defaults.items() if row.get(k) is None}}
-        trials = [{**t, **{k: v for k, v in defaults.items() if t.get(k) is None}} for t in trials]
+        row, trials = _keyed(row), [_keyed(t) for t in trials]
         key = [_sql_value(row.get(k)) for k in KEY]
         where = " AND ".join(f"{k} = ?" for k in KEY)
         with self._db:
@@ -108,6 +106,12 @@ class ResultsStore:
 
 
 _KEYS = tuple(c for c in schema.CELL if c.role == "key")
+_KEY_DEFAULTS = {c.name: c.default for c in _KEYS if c.default is not None}
+
+
+def _keyed(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its missing key columns at their defaults."""
+    return {**row, **{k: v for k, v in _KEY_DEFAULTS.items() if row.get(k) is None}}
 
 
 def _pack(arrays: dict[str, Any]) -> bytes:
