@@ -7,7 +7,8 @@ Usage::
 
 Prints, for the run: wall time; the sum of the time inside the solvers' own ``fit`` and
 ``predict`` over every trial and refit; the harness ratio ``wall × workers / Σ(fit + predict)``
-(1.0 = no overhead and both cores busy); the phases the runner recorded in ``run.json``
+(1.0 = no overhead and both cores busy; ensemble rows, whose costs are their members' sums, are
+left out); the phases the runner recorded in ``run.json``
 (start-up, data, cells, export, report); the peak memory of the whole process tree; and the
 cost per cell against the training size (how cost grows with n, per family). A measurement
 script, not a test: numbers depend on the machine and its load.
@@ -24,6 +25,8 @@ import time
 from pathlib import Path
 
 import pandas as pd
+
+from dlbench.core.solver import ENSEMBLE
 
 
 def run(out: Path, args: list[str]) -> tuple[Path, float, float]:
@@ -47,7 +50,8 @@ def profile(run_dir: Path, wall: float | None = None, peak_mb: float | None = No
     wall = wall or phases.get("total")
     workers = (info.get("config") or {}).get("workers") or 1
     inside_trials = trials["fit_seconds"].fillna(0).sum() + trials["predict_seconds"].fillna(0).sum()
-    ok = cells[cells["status"] == "ok"]
+    # An ensemble row fits nothing: its cost columns are its members' sums, counted already.
+    ok = cells[(cells["status"] == "ok") & (cells["family"] != ENSEMBLE)]
     inside_refits = ok["fit_seconds"].fillna(0).sum() + ok["predict_seconds"].fillna(0).sum()
     inside = inside_trials + inside_refits
     print(f"run folder       {run_dir}")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from dlbench.core.errors import SolverUnavailable
+from dlbench.data.splits import stratified_split
 from dlbench.solvers.deep import CNN, MLP, BiLSTM, TextCNN, Transfer, Transformer, keras_flops
 from dlbench.solvers.deep import runtime
 from dlbench.solvers.deep.runtime import load_keras
@@ -46,6 +47,18 @@ def test_text_networks_fit_and_predict(cls):
     assert 8 <= solver.sequence_length_ <= 256
     size = solver.model_size()
     assert set(size) >= SIZE_KEYS and size["flops"] > 0 and size["n_params"] > 0
+
+
+def test_early_stopping_keeps_the_epoch_with_the_lowest_held_out_loss():
+    X, y = texts(96)
+    solver = TextCNN(epochs=6, patience=2, units=8, embedding_dim=8, validation_fraction=0.25).fit(X, y)
+    losses = solver.history_["val_loss"]
+    assert len(losses) == solver.epochs_run_ and solver.best_epoch_ == int(np.argmin(losses)) + 1
+    # The restored weights score the held-out split exactly as the best epoch did.
+    _, codes = np.unique(y, return_inverse=True)
+    _, val_idx = stratified_split(codes, solver.validation_fraction, seed=solver.seed)
+    proba = solver.predict_proba(X[val_idx])[np.arange(len(val_idx)), codes[val_idx]]
+    assert -np.mean(np.log(np.clip(proba, 1e-7, 1 - 1e-7))) == pytest.approx(min(losses), rel=1e-5)
 
 
 def test_transformer_with_two_blocks_counts_both():

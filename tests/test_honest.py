@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import numpy as np
 import pytest
@@ -170,6 +171,33 @@ def test_a_deep_solver_refits_on_all_n_for_the_epochs_early_stopping_chose(tmp_p
     assert SEEN[-1] == ("build", 100)  # the refit: every one of the n examples
     assert row["epochs_trained"] == trials[0]["epochs_trained"]
     assert json.loads(json.dumps(row["best_params"]))["epochs"] == 6  # the configuration keeps its budget
+
+
+class ThreadSpy(SpyRule):
+    name = "thread-spy"
+
+    def __init__(self, n_jobs: int = -1):
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y):
+        from threadpoolctl import threadpool_info
+
+        pools = max((pool["num_threads"] for pool in threadpool_info()), default=1)
+        SEEN.append(("threads", self.n_jobs, pools, os.environ.get("OMP_NUM_THREADS")))
+        return super().fit(X, y)
+
+
+def test_every_fit_of_a_cell_tuning_trials_included_runs_on_the_runs_threads(tmp_path, monkeypatch):
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(variable, raising=False)  # restored after the test
+    SEEN.clear()
+    row, trials, _ = run_cell(Cell("t", "thread-spy", 50, 0), ThreadSpy, {}, _dataset(), np.arange(50),
+                              _settings(tmp_path))
+    assert row["status"] == "ok", row["error"]
+    fits = [entry for entry in SEEN if entry[0] == "threads"]
+    assert len(fits) == 2  # the default trial, then the refit
+    assert all(fit[1:] == (1, 1, "1") for fit in fits), fits
+    assert json.loads(json.dumps(row["best_params"]))["n_jobs"] == 1
 
 
 def test_hyperband_chooses_only_full_budget_configurations(tmp_path):

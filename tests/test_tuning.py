@@ -142,3 +142,35 @@ def test_tune_time_is_a_hard_limit(tmp_path):
     result = tune(Sleepy, {"nap": 0.3}, X, y, modality="tabular", config=TuneConfig(trials=50, tune_time=2.0),
                   seed=0, workdir=tmp_path, name="sleepy")
     assert 2 <= len(result.trials) < 50
+
+
+def test_a_solver_predicting_by_its_probabilities_predicts_once():
+    from dlbench.core.solver import Solver
+    from dlbench.engine.tuning import predict_once
+
+    class Counting(Solver):
+        calls = 0
+
+        def fit(self, X, y):
+            self.classes_ = np.array(["b", "a"])  # not the task's order
+            return self
+
+        def predict_proba(self, X):
+            Counting.calls += 1
+            return np.tile([0.5, 0.5], (len(X), 1)) if X[0, 0] else np.array([[0.2, 0.8]] * len(X))
+
+    class OwnPredict(Counting):
+        def predict(self, X):
+            return np.full(len(X), "b")
+
+    X = np.zeros((3, 1))
+    solver = Counting().fit(X, None)
+    for rows in (X, X + 1):  # a clear winner, then a tie: the labels are the ones predict gives
+        Counting.calls = 0
+        labels, proba, seconds = predict_once(solver, rows, ["a", "b"])
+        assert Counting.calls == 1 and seconds >= 0
+        assert labels.tolist() == solver.predict(rows).tolist()
+    assert proba.tolist() == [[0.5, 0.5]] * 3
+    Counting.calls = 0
+    labels, proba, _ = predict_once(OwnPredict().fit(X, None), X, ["a", "b"])
+    assert labels.tolist() == ["b"] * 3 and proba[0].tolist() == pytest.approx([0.8, 0.2]) and Counting.calls == 1

@@ -36,12 +36,18 @@ def class_probabilities(solver, X, classes) -> np.ndarray | None:
     """``solver``'s probabilities for ``X`` with one column per name in ``classes`` (a class the
     solver never saw in training gets 0); ``None`` when the solver has no probabilities."""
     try:
-        raw = np.asarray(solver.predict_proba(X), dtype=np.float32)
+        raw = solver.predict_proba(X)
     except (NotImplementedError, AttributeError):
         return None
+    return in_class_order(raw, solver.classes_, classes)
+
+
+def in_class_order(raw, solver_classes, classes) -> np.ndarray:
+    """Probabilities whose columns follow ``solver_classes`` rearranged into ``classes`` order."""
+    raw = np.asarray(raw, dtype=np.float32)
     out = np.zeros((raw.shape[0], len(classes)), dtype=np.float32)
     index = {c: i for i, c in enumerate(classes)}
-    for j, c in enumerate(np.asarray(solver.classes_).astype(str)):
+    for j, c in enumerate(np.asarray(solver_classes).astype(str)):
         out[:, index[c]] = raw[:, j]
     return out
 

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 
 from dlbench.core import schema
-from dlbench.core.solver import at_scale, class_probabilities
+from dlbench.core.solver import at_scale
 from dlbench.engine import isolation
 from dlbench.data.splits import take
 from dlbench.core.task import Dataset
-from dlbench.engine.tuning import TuneConfig, tune
+from dlbench.engine.tuning import TuneConfig, predict_once, tune
 from dlbench.models import files
 
 
@@ -72,14 +72,26 @@ def scores(y_true, y_pred, classes) -> dict[str, Any]:
     }
 
 
+#: Solver parameters that set a fit's threads (scikit-learn's ``n_jobs``, the Keras solvers'
+#: ``n_threads``): the run's ``threads`` goes there, since an explicit ``n_jobs=-1`` asks for
+#: every core whatever the thread pools are capped at.
+THREAD_PARAMS = ("n_jobs", "n_threads")
+
+
 def limit_threads(threads: int | None) -> None:
-    """Cap BLAS/OpenMP and TensorFlow threads of this (child) process."""
+    """Cap the BLAS/OpenMP and TensorFlow threads of this (cell's) process at ``threads``.
+
+    Libraries loaded later (XGBoost's OpenMP, say) read the environment variables set here.
+    """
     if not threads:
         return
+    import os
     import sys
 
     from threadpoolctl import threadpool_limits
 
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(threads)
     threadpool_limits(threads)
     if "tensorflow" in sys.modules:
         import tensorflow as tf
@@ -111,12 +123,10 @@ def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, thr
     solver.fit(X_train, y_train)
     result = {"fit_seconds": time.perf_counter() - wall, "fit_cpu_seconds": time.process_time() - cpu,
               "epochs_trained": getattr(solver, "epochs_run_", None), "device": getattr(solver, "device_", "cpu")}
-    wall = time.perf_counter()
-    y_pred = np.asarray(solver.predict(dataset.X_test)).astype(str)
-    predict_seconds = time.perf_counter() - wall
+    classes = list(dataset.classes)
+    y_pred, test_proba, predict_seconds = predict_once(solver, dataset.X_test, classes)
     result["predict_seconds"] = predict_seconds
     result["predict_seconds_per_1k"] = 1000 * predict_seconds / max(1, len(dataset.y_test))
-    classes = list(dataset.classes)
     result.update(scores(dataset.y_test, y_pred, classes))
     n = len(dataset.y_test)
     result["accuracy_low"], result["accuracy_high"] = wilson_interval(int(round(result["accuracy"] * n)), n)
@@ -124,7 +134,7 @@ def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, thr
     if result.get("flops") and result["epochs_trained"]:
         result["train_flops"] = 3 * int(result["flops"]) * len(y_train) * int(result["epochs_trained"])
     result["test_pred"] = encode(y_pred, classes)
-    result["test_proba"] = class_probabilities(solver, dataset.X_test, classes)
+    result["test_proba"] = test_proba
     if keep_in is not None:
         files.stage(solver, keep_in)
     return result
@@ -178,9 +188,12 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
     trial_rows: list[dict[str, Any]] = []
     predictions = None
     try:
+        limit_threads(settings.threads)  # before tuning: its trials are most of the cell's fits
         defaults = solver_cls(**extra_params).get_params()
         if "seed" in defaults:
             defaults["seed"] = cell.seed
+        if settings.threads:
+            defaults.update({p: settings.threads for p in THREAD_PARAMS if p in defaults and p not in extra_params})
         X_train, y_train = take(dataset.X_train, train_idx), dataset.y_train[train_idx]
         name = "-".join(str(k) for k in cell.identity)
         tuning = replace(settings.tuning, trials=1) if cell.untuned else settings.tuning

@@ -21,7 +21,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dlbench.core.solver import Solver, at_scale, class_probabilities
+from dlbench.core.solver import Solver, at_scale, class_probabilities, in_class_order
 from dlbench.data.splits import stratified_split, take
 from dlbench.engine import isolation
 
@@ -65,6 +65,26 @@ class TuneResult:
     val_idx: np.ndarray | None = None  # positions of the validation examples in the cell's subset
 
 
+def predict_once(solver, X, classes=None) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """``solver``'s labels for ``X`` (as strings), its probabilities in the order of ``classes``
+    (``None`` without ``classes`` or probabilities) and the seconds the labels took.
+
+    A solver whose ``predict`` is the argmax of its probabilities (:meth:`Solver.predict`)
+    predicts once, with the same labels ``predict`` gives.
+    """
+    start = time.perf_counter()
+    if classes is not None and type(solver).predict is Solver.predict:
+        raw = np.asarray(solver.predict_proba(X))
+        pred = np.asarray(solver.classes_)[np.argmax(raw, axis=1)]
+        seconds = time.perf_counter() - start
+        proba = in_class_order(raw, solver.classes_, list(classes))
+    else:
+        pred = solver.predict(X)
+        seconds = time.perf_counter() - start
+        proba = class_probabilities(solver, X, list(classes)) if classes is not None else None
+    return np.asarray(pred).astype(str), proba, seconds
+
+
 def fit_and_score(solver_cls, params, X_fit, y_fit, X_val, y_val, classes=None) -> dict[str, Any]:
     """Fit ``solver_cls(**params)`` on the inner training part; its validation predictions and times.
 
@@ -75,13 +95,7 @@ def fit_and_score(solver_cls, params, X_fit, y_fit, X_val, y_val, classes=None) 
     start = time.perf_counter()
     solver.fit(X_fit, y_fit)
     fit_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    proba = class_probabilities(solver, X_val, list(classes)) if classes is not None else None
-    if proba is not None and type(solver).predict is Solver.predict:
-        pred = np.asarray(classes)[np.argmax(proba, axis=1)].astype(str)
-    else:
-        pred = np.asarray(solver.predict(X_val)).astype(str)
-    predict_seconds = time.perf_counter() - start
+    pred, proba, predict_seconds = predict_once(solver, X_val, classes)
     return {"val_score": float(np.mean(pred == np.asarray(y_val).astype(str))), "pred": pred, "proba": proba,
             "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
             "epochs": getattr(solver, "best_epoch_", None)}

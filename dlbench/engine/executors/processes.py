@@ -36,6 +36,8 @@ class ProcessExecutor:
 
         for module in ("sklearn.metrics", "sklearn.pipeline", "threadpoolctl"):
             importlib.import_module(module)
+        if self.settings.keep_models:
+            importlib.import_module("skops.io")  # ~1 s per full-size cell otherwise: it saves the model
         if self.trials > 1:
             quiet_import("keras_tuner")
         if any(job.solver_cls.family == "deep" for job in jobs):
