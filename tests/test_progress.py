@@ -34,7 +34,16 @@ def _replay(name: str) -> tuple[float, list[tuple[float, float, float]]]:
 
 
 # digits: the default preset (3 seeds x 5 sizes, 195 cells) and --quick (1 seed x 3 sizes, 39 cells).
-@pytest.mark.parametrize("name", ["timings_digits_default.csv", "timings_digits_quick.csv"])
+# The two later recordings (after the speed-ups of 2026-12-07) break the rule between a quarter and
+# half of the run: the deep cells' cost stops growing with n on digits (estimate up to 1.8x the
+# truth) and jumps at the full size on sms-spam (down to 0.53x). Open work: strict xfail, so a
+# fixed estimator turns them into failures until the marks go.
+LATER = pytest.mark.xfail(strict=True, reason="the cost model misjudges flat and jumping deep costs")
+
+
+@pytest.mark.parametrize("name", ["timings_digits_default.csv", "timings_digits_quick.csv",
+                                  pytest.param("timings_digits_default_faster.csv", marks=LATER),
+                                  pytest.param("timings_sms_spam_default.csv", marks=LATER)])
 def test_time_left_is_within_30_percent_from_a_quarter_of_the_run_on(name):
     total, points = _replay(name)
     middle = [(round(done, 2), round(est / left, 2)) for done, est, left in points if 0.25 <= done <= 0.9]
