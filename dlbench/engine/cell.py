@@ -109,15 +109,15 @@ def encode(labels, classes) -> np.ndarray:
     return np.array([index[str(v)] for v in np.asarray(labels).astype(str)], dtype=np.int16)
 
 
-def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset, threads=None,
+def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset,
                      keep_in: str | None = None) -> dict[str, Any]:
     """Fit on the training subset, predict the test set once; scores, times, size and predictions.
 
-    ``keep_in``: a folder where the fitted solver is saved for export (full-size cells).
+    ``keep_in``: a folder where the fitted solver is saved for export (full-size cells). It runs on
+    the thread caps :func:`run_cell` set first (a forked child inherits them).
     """
     from dlbench.analysis.stats import wilson_interval
 
-    limit_threads(threads)
     solver = solver_cls(**params)
     wall, cpu = time.perf_counter(), time.process_time()
     solver.fit(X_train, y_train)
@@ -149,7 +149,7 @@ def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings
     """
     timeout = settings.tuning.trial_timeout
     outcome = isolation.call(
-        fit_and_evaluate, solver_cls, params, X_train, y_train, dataset, settings.threads, keep_in,
+        fit_and_evaluate, solver_cls, params, X_train, y_train, dataset, keep_in,
         timeout=timeout, isolate=settings.isolate and timeout is not None,
     )
     return {**outcome.value, "peak_memory_mb": outcome.peak_memory_mb}
