@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from dlbench.engine.plan import default_ladder, parse_duration, parse_sizes, resolve_sizes
+from types import SimpleNamespace
+
+from dlbench.engine.cell import Cell
+from dlbench.engine.plan import default_ladder, parse_duration, parse_sizes, resolve_sizes, run_order
 from dlbench.core.errors import UsageError
 
 MISBEHAVING = '''
@@ -131,6 +134,26 @@ def test_repeated_sizes_are_merged_in_order():
     assert parse_sizes("050") == [50] and parse_sizes(None) is None and parse_sizes("") is None
     huge = parse_sizes("9" * 40)  # a positive whole number, beyond any pool: dropped when resolved
     assert resolve_sizes(huge + [20], pool=300, n_classes=2, n_sizes=4) == [20]
+
+
+def _jobs(seeds, sizes=(30, 60, 120)):
+    kinds = {"cnn": ("deep", 1), "knn": ("shallow", 0), "xgboost": ("shallow", 1), "majority": ("rule", 0)}
+    return [SimpleNamespace(cell=Cell("t", name, n, seed), solver_cls=SimpleNamespace(family=family, cost_rank=rank))
+            for seed in seeds for n in sizes for name, (family, rank) in kinds.items()]
+
+
+def test_cells_run_smallest_size_first_the_costliest_family_first_within_a_size():
+    order = [(j.cell.train_size, j.cell.solver) for j in run_order(_jobs([0]), {"t": [30, 60, 120]}, 0, 1)]
+    assert order[:4] == [(30, "cnn"), (30, "knn"), (30, "xgboost"), (30, "majority")]
+    assert [n for n, _ in order] == sorted(n for n, _ in order)
+
+
+def test_with_several_seeds_the_first_seeds_full_size_cells_go_first_the_families_taking_turns():
+    jobs = run_order(_jobs([3, 4]), {"t": [30, 60, 120]}, 3, 2)
+    first = [(j.cell.solver, j.cell.train_size, j.cell.seed) for j in jobs[:4]]
+    assert first == [("majority", 120, 3), ("knn", 120, 3), ("cnn", 120, 3), ("xgboost", 120, 3)]
+    rest = [(j.cell.train_size, j.cell.seed) for j in jobs[4:]]
+    assert [n for n, _ in rest] == sorted(n for n, _ in rest) and (120, 3) not in rest and len(jobs) == 24
 
 
 def test_grid_rows_are_sizes_times_seeds_times_solvers_with_nested_subsets(tmp_path, cli):

@@ -1,8 +1,9 @@
 """The experiment grid: training-set sizes, seeds, presets and the order cells run in.
 
-Owns turning ``--sizes``/``--seeds``/``--quick``/``--thorough`` into a list of cells. Cells
-are ordered smallest size first, so a run stopped early (budget, Ctrl-C, kill) still holds a
-complete picture at the small sizes for every solver.
+Owns turning ``--sizes``/``--seeds``/``--quick``/``--thorough`` into a list of cells, and
+their order (:func:`run_order`): smallest size first, so a run stopped early (budget,
+Ctrl-C, kill) holds a picture at the small sizes for every solver, and with several seeds the
+first seed's full-size cells before them. It does not build or run cells.
 """
 
 from __future__ import annotations
@@ -75,6 +76,55 @@ def resolve_sizes(sizes: list[int | str] | None, pool: int, n_classes: int, n_si
     if not kept:
         raise UsageError(f"every --sizes value exceeds the training pool of {pool} examples: use smaller sizes or 'full'")
     return kept
+
+
+#: Order of the families within one training size: deep cells take longest, rules are instant.
+COST_RANK = {"deep": 0, "shallow": 1, "rule": 2}
+#: Which family's full-size cell goes first in each turn of :func:`full_size_first`.
+TURN_RANK = {"rule": 0, "shallow": 1, "deep": 2}
+
+
+def run_order(jobs: list, sizes: dict[str, list[int]], seed: int, seeds: int) -> list:
+    """``jobs`` (each with ``.cell`` and ``.solver_cls``) in the order they run: :func:`stage_order`,
+    but with more than one seed the full-size cells of the first, ``seed``, go first
+    (:func:`full_size_first`). The costliest cells are then measured early: the time-left
+    estimate predicts the other seeds' full-size cells, often half the run, from them."""
+    ordered = stage_order(jobs, sizes)
+    if seeds < 2:
+        return ordered
+    full, rest = full_size_first(ordered, sizes, seed)
+    return full + rest
+
+
+def stage_order(jobs: list, sizes: dict[str, list[int]]) -> list:
+    """Smallest size first; within a size the costliest family first, so the cores stay busy to
+    the end, then by seed, task (in the order of ``sizes``), solver, and the biggest model first."""
+    tasks = list(sizes)
+    return sorted(jobs, key=lambda j: (sizes[j.cell.task].index(j.cell.train_size),
+                                       COST_RANK.get(j.solver_cls.family, 0), j.cell.seed,
+                                       tasks.index(j.cell.task), j.cell.solver, -j.cell.scale))
+
+
+def full_size_first(jobs: list, sizes: dict[str, list[int]], seed: int,
+                    default_scale_only: bool = False) -> tuple[list, list]:
+    """The full-size jobs of ``seed`` (at the solvers' own size only, if ``default_scale_only``),
+    to run first, and the other jobs in their order.
+
+    The families take turns, rules first, and each family's cheap solvers first
+    (``cost_rank``): every family has a full-size result early, and the costliest cells still
+    start before the small ones that fill the cores at the end.
+    """
+    full = [j for j in jobs if j.cell.seed == seed and j.cell.train_size == sizes[j.cell.task][-1]
+            and (j.cell.scale == 1 or not default_scale_only)]
+    turn: dict = {}
+    for job in sorted(full, key=lambda j: (j.cell.task, j.solver_cls.family, j.solver_cls.cost_rank,
+                                           j.cell.solver, -j.cell.scale)):
+        group = (job.cell.task, job.solver_cls.family)
+        turn[job.cell.key] = turn.get(group, 0)
+        turn[group] = turn.get(group, 0) + 1
+    full.sort(key=lambda j: (turn[j.cell.key], TURN_RANK.get(j.solver_cls.family, 3), j.cell.task, j.cell.solver))
+    first = {j.cell.key for j in full}
+    return full, [j for j in jobs if j.cell.key not in first]
 
 
 #: The model-size ladder of ``--scaling-study``: a quarter, the solvers' own size, four times.

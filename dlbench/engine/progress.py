@@ -1,11 +1,12 @@
 """What a running grid shows: a labelled progress bar whose time left comes from a cost model of the cells.
 
 Owns :class:`Estimator` (remaining seconds from the cells finished so far: a cost model in
-which a cell costs what the solver's finished cells of that size cost, or grows from its
-nearest smaller size as a power of the training size) and :class:`RunProgress` (the rich
-progress bar, failures as they happen). Cells differ in cost by orders of magnitude and run
-smallest first, so counting cells, as a plain progress bar does, is several times too
-optimistic. It does not run cells.
+which a cell costs what the solver's finished cells of that size cost, lies on the line
+between the sizes around it, or grows from the largest size finished as a power of the
+training size) and :class:`RunProgress` (the rich progress bar, failures as they happen).
+Cells differ in cost by orders of magnitude and the cheap small ones are most of them, so
+counting cells, as a plain progress bar does, is several times too optimistic. It does not run
+or order cells.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Any
 #: Exponent of cost in training size before a solver or family has finished two sizes.
 DEFAULT_EXPONENT = 1.0
 #: The least exponent assumed: fixed costs (start-up, tracing, early stopping at small n) hide
-#: how a cell's cost grows at the small sizes that run first; once the data dominates it grows
-#: at least like the square root of n.
+#: how a cell's cost grows at the small sizes; once the data dominates it grows at least like
+#: the square root of n. Below the smallest size finished, cost shrinks like the square root.
 MIN_EXPONENT = 0.5
 
 
@@ -66,26 +67,34 @@ class Estimator:
     def predict(self, solver: str, family: str, size: int) -> float | None:
         """Predicted seconds of one cell; None before any cell finished.
 
-        The mean cost of the solver's cells at ``size`` where some finished (other seeds); else
-        its cost at the nearest smaller size it finished, grown with its own exponent (its two
-        largest sizes) or its family's, at least :data:`MIN_EXPONENT` and at most 1.5. A solver
-        not seen yet takes its family's costs (or the run's).
+        The (geometric) mean cost of the solver's cells at ``size`` where some finished (other
+        seeds); between two sizes it finished, on the straight line between their costs (a fixed
+        part and a part growing with n); below them, shrunk like the square root of n; above
+        them, grown from the largest with its own exponent (its two largest sizes) or its
+        family's, at least :data:`MIN_EXPONENT` and at most 1.5. A solver not seen yet takes its
+        family's costs (or the run's).
         """
         if not self.seen:
             return None
         own = self.seen.get(solver) or []
         points = own or [p for s, pts in self.seen.items() if self.family_of.get(s) == family
                          for p in pts] or [p for pts in self.seen.values() for p in pts]
-        sizes = sorted({n for n, _ in points})
-        smaller = [n for n in sizes if n <= size]
-        ref = smaller[-1] if smaller else sizes[0]
-        at_ref = [math.log(t) for n, t in points if n == ref]
-        level = sum(at_ref) / len(at_ref)
-        if ref == size:
-            return math.exp(level)
+        logs = defaultdict(list)
+        for n, t in points:
+            logs[n].append(math.log(t))
+        cost = {n: math.exp(sum(v) / len(v)) for n, v in logs.items()}
+        if size in cost:
+            return cost[size]
+        below, above = [n for n in sorted(cost) if n < size], [n for n in sorted(cost) if n > size]
+        if below and above:
+            a, b = below[-1], above[0]
+            return cost[a] + (cost[b] - cost[a]) * (size - a) / (b - a)
+        if above:
+            return cost[above[0]] * (size / above[0]) ** MIN_EXPONENT
+        ref = below[-1]
         slope = self._slope([_largest_two(own)]) if len({n for n, _ in own}) >= 2 else None
         b = min(max(self._exponent(family) if slope is None else slope, MIN_EXPONENT), 1.5)
-        return math.exp(level + b * (math.log(size) - math.log(ref)))
+        return cost[ref] * (size / ref) ** b
 
     def remaining(self, running: dict[Any, float] | None = None) -> float | None:
         """Seconds left; ``running`` maps cells in flight to the seconds they have run already."""

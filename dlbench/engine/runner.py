@@ -33,10 +33,8 @@ from dlbench.engine.ensembles import NAME as ENSEMBLE
 from dlbench.engine.environment import environment
 from dlbench.engine.executors.job import BUDGET_SPENT, Job, failure_row
 from dlbench.engine.lock import RunLock
-from dlbench.engine.plan import PRESETS, resolve_sizes
+from dlbench.engine.plan import PRESETS, full_size_first, resolve_sizes, run_order, stage_order
 
-#: Order of the families within one training size: deep cells take longest, rules are instant.
-COST_RANK = {"deep": 0, "shallow": 1, "rule": 2}
 #: Called with the run folder and the stored rows once a run ends, however it ends.
 OnFinish = Callable[[Path, list], None]
 
@@ -153,8 +151,8 @@ class Run:
         return json.loads(path.read_text(encoding="utf-8")) if self.resumed and path.exists() else {}
 
     def plan(self, on_load=lambda task: None):
-        """Every cell not finished yet, smallest sizes first (the costliest families first within a size),
-        each task's data audit and fingerprint.
+        """Every cell not finished yet in the order they run (:meth:`_order`), each task's data audit
+        and fingerprint.
 
         Loads each task once; its nested subsets are drawn once per seed. On resume, a task whose
         data changed since the run began is refused.
@@ -165,7 +163,7 @@ class Run:
         known = self._previous().get("fingerprints") or {}
         preset = PRESETS[self.config.preset]
         jobs, all_sizes, audits, prints = [], {}, {}, {}
-        for t_index, (spec, task) in enumerate(zip(self.config.tasks, self.tasks)):
+        for spec, task in zip(self.config.tasks, self.tasks):
             solvers = self._solvers_for(task)
             if not solvers:
                 names = ", ".join(sorted(self.solvers))
@@ -187,41 +185,29 @@ class Run:
             remote = self.config.task_spec(spec, self.registry.tasks)
             for seed in range(self.config.seed, self.config.seed + self.config.seeds):
                 order = nested_order(dataset.y_train, seed)
-                for s_index, size in enumerate(sizes):
+                for size in sizes:
                     idx = np.sort(order[:size])
                     for name, cls in solvers.items():
                         for scale in scales_for(cls, self.config.scales, task.modality):
                             cell = Cell(task.name, name, size, seed, scale=float(scale))
                             if cell.key in done:
                                 continue
-                            job = Job(cell, cls, cls.for_task(task), dataset, idx, remote)
-                            # Within a size, the costliest family first (the biggest models first within a
-                            # solver): the cores stay busy to the end.
-                            rank = COST_RANK.get(cls.family, 0)
-                            jobs.append(((s_index, rank, seed - self.config.seed, t_index, name, -scale), job))
-        jobs.sort(key=lambda item: item[0])
+                            jobs.append(Job(cell, cls, cls.for_task(task), dataset, idx, remote))
         self.sizes = all_sizes
-        ordered = [job for _, job in jobs]
-        return (self._full_size_first(ordered) if self.config.budget else ordered), all_sizes, audits, prints
+        return self._order(jobs), all_sizes, audits, prints
 
-    def _full_size_first(self, jobs: list[Job]) -> list[Job]:
-        """Under ``--budget``: the full-size cells of the first seed go first, each family's cheap
-        solvers first and the families taking turns, so every family has a scored (and exportable)
-        full-size model before the budget goes to the learning curve and to tuning. With tuning on,
-        those first cells run their defaults only (``untuned``) and come again, tuned, in the plan."""
-        full = [j for j in jobs if j.cell.seed == self.config.seed and j.cell.scale == 1
-                and j.cell.train_size == self.sizes[j.cell.task][-1]]
-        turn: dict[tuple, int] = {}
-        for job in sorted(full, key=lambda j: (j.cell.task, j.solver_cls.family, j.solver_cls.cost_rank, j.cell.solver)):
-            group = (job.cell.task, job.solver_cls.family)
-            turn[job.cell.key] = turn.get(group, 0)
-            turn[group] = turn.get(group, 0) + 1
-        rank = {"rule": 0, "shallow": 1, "deep": 2}
-        full.sort(key=lambda j: (turn[j.cell.key], rank.get(j.solver_cls.family, 3), j.cell.task, j.cell.solver))
+    def _order(self, jobs: list[Job]) -> list[Job]:
+        """:func:`run_order`; under ``--budget`` the first seed's full-size cells go first at any
+        number of seeds, so that every family has a scored (and exportable) full-size model before
+        the budget goes to the learning curve and to tuning. With tuning on, those first cells run
+        their defaults only (``untuned``) and come again, tuned, in the plan."""
+        if not self.config.budget:
+            return run_order(jobs, self.sizes, self.config.seed, self.config.seeds)
+        ordered = stage_order(jobs, self.sizes)
+        full, rest = full_size_first(ordered, self.sizes, self.config.seed, default_scale_only=True)
         if self.config.trials > 1:
-            return [replace(j, cell=replace(j.cell, untuned=True)) for j in full] + jobs
-        first = {j.cell.key for j in full}
-        return full + [j for j in jobs if j.cell.key not in first]
+            return [replace(j, cell=replace(j.cell, untuned=True)) for j in full] + ordered
+        return full + rest
 
     def _executor(self):
         settings = replace(self.config.settings(self.run_dir), keep_models=self.config.export != "none",
