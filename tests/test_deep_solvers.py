@@ -61,6 +61,16 @@ def test_early_stopping_keeps_the_epoch_with_the_lowest_held_out_loss():
     assert -np.mean(np.log(np.clip(proba, 1e-7, 1 - 1e-7))) == pytest.approx(min(losses), rel=1e-5)
 
 
+@pytest.mark.parametrize("n_threads", [None, 1])
+def test_the_input_pipeline_is_not_autotuned(n_threads):
+    # tf.data's autotuning thread made every Keras fit wait about a third of its time when all cores were busy.
+    X, y = images()
+    solver = CNN(**TINY, n_threads=n_threads)
+    for data in (solver._dataset(X), solver._dataset(X, y, shuffle=True)):
+        assert data.options().autotune.enabled is False
+        assert data.options().threading.private_threadpool_size == n_threads
+
+
 def test_transformer_with_two_blocks_counts_both():
     X, y = texts()
     one = Transformer(**TINY, embedding_dim=8, sequence_length=10).fit(X, y).model_size()

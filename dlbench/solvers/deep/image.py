@@ -131,7 +131,7 @@ class Transfer(KerasSolver):
     def _inputs(self, X):
         import tensorflow as tf
 
-        images = tf.data.Dataset.from_tensor_slices(X).batch(64)
+        images = self._pipeline(tf.data.Dataset.from_tensor_slices(X)).batch(64)
         return self.backbone_.predict(images, verbose=0)
 
     def _network(self):
