@@ -11,10 +11,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-
-from types import SimpleNamespace
 
 from dlbench.engine.cell import Cell
 from dlbench.engine.plan import default_ladder, parse_duration, parse_sizes, resolve_sizes, run_order
