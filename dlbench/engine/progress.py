@@ -85,7 +85,8 @@ class Estimator:
         cost = {n: math.exp(sum(v) / len(v)) for n, v in logs.items()}
         if size in cost:
             return cost[size]
-        below, above = [n for n in sorted(cost) if n < size], [n for n in sorted(cost) if n > size]
+        sizes = sorted(cost)
+        below, above = [n for n in sizes if n < size], [n for n in sizes if n > size]
         if below and above:
             a, b = below[-1], above[0]
             return cost[a] + (cost[b] - cost[a]) * (size - a) / (b - a)
