@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -193,3 +194,99 @@ def test_export_modes_and_images_and_texts(tmp_path, cli):
     proc = cli("run", "wine", "--solvers", "majority", "--sizes", "30", "--seeds", "1", "--trials", "1",
                "--export", "none", "--out", tmp_path / "none", cwd=tmp_path)
     assert proc.returncode == 0 and not list((tmp_path / "none").glob("*/models")), proc.stderr
+
+
+@pytest.fixture(scope="module")
+def digits_run(tmp_path_factory):
+    from conftest import run_cli
+
+    root = tmp_path_factory.mktemp("digits-models")
+    proc = run_cli("run", "digits", "--solvers", "majority,nearest-template,logreg", "--sizes", "100,full", "--seeds",
+                   "1", "--trials", "1", "--out", root, cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    return next(root.iterdir())
+
+
+def _digits_test_split():
+    from sklearn.datasets import load_digits
+
+    from dlbench.data.splits import stratified_split
+
+    digits = load_digits()
+    _, test = stratified_split(digits.target, test_fraction=0.25)
+    return digits, test
+
+
+def test_digits_labels_come_back_as_integers_that_reproduce_the_test_accuracy(digits_run):
+    from dlbench_tasks.sklearn_sets import Digits
+
+    digits, test = _digits_test_split()
+    X_test = Digits().load().X_test
+    for folder in sorted(p.parent for p in digits_run.glob("models/digits/*/model.json")):
+        model = dlbench.load_model(folder)
+        predicted = model.predict(X_test)
+        assert predicted.dtype.kind == "i" and model.classes_.dtype.kind == "i"
+        assert np.mean(predicted == digits.target[test]) == model.card["scores"]["test"]["accuracy"]
+
+
+@pytest.mark.parametrize("make,expected", [
+    (lambda d: d.images, "got float64 with values 0 to 16: scale them to 0-255"),  # scikit-learn's own images
+    (lambda d: d.images[..., None] / 16, "got float64 with values 0 to 1"),
+    (lambda d: d.images.astype(np.uint8)[..., None], "brightest pixel is 16"),  # uint8, but on the 0-16 scale
+    (lambda d: np.round(d.images * 255 / 16).astype(np.uint8), "add the channel axis with X[..., None]"),
+    (lambda d: np.round(d.data * 255 / 16).astype(np.uint8), "of shape (N, 8, 8, 1) as in training, got (1797, 64)"),
+])
+def test_images_unlike_the_training_images_are_refused_with_one_line(digits_run, make, expected):
+    digits, _ = _digits_test_split()
+    model = dlbench.load_model(digits_run)
+    with pytest.raises(dlbench.UsageError) as error:
+        model.predict(make(digits))
+    assert expected in str(error.value) and "\n" not in str(error.value)
+
+
+def test_predicting_a_csv_with_an_image_model_says_what_an_image_model_takes(digits_run, tmp_path, cli):
+    (tmp_path / "digits20.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    proc = cli("predict", digits_run, tmp_path / "digits20.csv", cwd=tmp_path)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "is not an image file" in proc.stderr and "folder of image files" in proc.stderr
+    assert "load_model(...).predict(X)" in proc.stderr
+
+
+def test_table_values_outside_the_training_range_are_warned_about_not_refused(run, tmp_path, cli):
+    root, run_dir = run
+    test = pd.read_csv(root / "test.csv").head(5)
+    test.loc[0, "age"] = 400.0
+    test.loc[1, "city"] = "atlantis"
+    model = dlbench.load_model(run_dir)
+    with pytest.warns(dlbench.InputWarning) as caught:
+        predicted = model.predict(test)
+    messages = [str(w.message) for w in caught]
+    assert len(predicted) == 5 and set(predicted) <= {"yes", "no"}
+    assert any("'age'" in m and "outside the training range" in m and "400" in m for m in messages)
+    assert any("'city'" in m and "'atlantis'" in m for m in messages)
+    test.to_csv(tmp_path / "odd.csv", index=False)
+    proc = cli("predict", run_dir, tmp_path / "odd.csv", "--out", tmp_path / "p.csv", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "note: column 'age': 1 value outside the training range" in proc.stderr
+    assert "Warning" not in proc.stderr  # said once, as a note, not also as a Python warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.predict(pd.read_csv(root / "test.csv").head(5).assign(age=40.0))  # in range: nothing to say
+
+
+def test_labels_keep_the_type_they_had_and_strings_that_would_change_stay_strings():
+    from dlbench.core.task import typed_labels
+
+    def labels(y):
+        return dlbench.Dataset(np.zeros((4, 1, 1, 1), np.uint8), y, np.zeros((2, 1, 1, 1), np.uint8), y[:2],
+                               "image").label_type
+
+    assert labels(np.array([3, 1, 3, 1])) == "int" and labels([3, 1, 3, 1]) == "int"
+    assert labels(np.array([0.5, 1.0, 0.5, 1.0])) == "float"
+    assert labels(np.array([True, False, True, False])) == "bool"
+    assert labels(pd.Series(["a", "b", "a", "b"])) == "str" and labels(pd.Series([1, 2, 1, 2])) == "int"
+    assert typed_labels(["0", "10", "2"], "int").tolist() == [0, 10, 2]
+    assert typed_labels(["0.5", "1.0"], "float").tolist() == [0.5, 1.0]
+    assert typed_labels(["True", "False"], "bool").tolist() == [True, False]
+    assert typed_labels(["01", "2"], "int").tolist() == ["01", "2"]  # int("01") would not give "01" back
+    assert typed_labels(["a"], "int").tolist() == ["a"] and typed_labels(["7"], "str").tolist() == ["7"]

@@ -5,6 +5,10 @@ class UsageError(Exception):
     """Bad input from the user: the message says what is wrong and what to do about it."""
 
 
+class InputWarning(UserWarning):
+    """New inputs a model will predict, but unlike its training data (e.g. values outside the training range)."""
+
+
 class SolverUnavailable(Exception):
     """A solver cannot run here (e.g. pretrained weights cannot be downloaded offline).
 

@@ -29,8 +29,10 @@ class Dataset:
     Inputs by modality: ``tabular`` is a :class:`pandas.DataFrame`, ``image`` a ``uint8``
     array ``(N, H, W, C)``, ``text`` a 1-D array of ``str``. Labels are stored as strings,
     so every solver, report and CSV sees the same class names; missing labels (``None``,
-    NaN, empty strings) are refused. ``notes`` say what loading changed in the data (dropped
-    columns, replaced values); the data audit records them.
+    NaN, empty strings) are refused. ``label_type`` records what the labels were before that
+    (``int``, ``float``, ``bool`` or ``str``), so exported models give labels back in the type
+    the data had. ``notes`` say what loading changed in the data (dropped columns, replaced
+    values); the data audit records them.
     """
 
     X_train: Any
@@ -40,6 +42,7 @@ class Dataset:
     modality: str
     classes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    label_type: str = ""
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:
@@ -51,8 +54,11 @@ class Dataset:
                     f"the {part} labels hold {n} missing value{'' if n == 1 else 's'} (None, NaN or empty): "
                     "give every example a class label, or drop the unlabelled examples"
                 )
+        raw_types = {_label_type(self.y_train), _label_type(self.y_test)}
         self.y_train = _labels(self.y_train)
         self.y_test = _labels(self.y_test)
+        if not self.label_type:
+            self.label_type = raw_types.pop() if len(raw_types) == 1 else "str"
         if self.modality == "text":
             self.X_train = np.asarray(self.X_train, dtype=object)
             self.X_test = np.asarray(self.X_test, dtype=object)
@@ -110,6 +116,31 @@ def _labels(y) -> np.ndarray:
     if y.ndim != 1:
         raise UsageError(f"labels must be one value per example, got an array of shape {y.shape}")
     return y.astype(str)
+
+
+def _label_type(y) -> str:
+    """``int``, ``float``, ``bool`` or ``str``: the kind of labels ``y`` holds before they become strings."""
+    values = y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
+    kind = values.dtype.kind
+    if kind == "O" and len(values):  # a list of Python ints or bools
+        kinds = {np.asarray(v).dtype.kind for v in values}
+        kind = kinds.pop() if len(kinds) == 1 else "O"
+    return {"i": "int", "u": "int", "f": "float", "b": "bool"}.get(kind, "str")
+
+
+def typed_labels(labels, label_type: str) -> np.ndarray:
+    """String labels back in ``label_type`` (see :class:`Dataset`); left as strings where that would change one."""
+    labels = np.asarray(labels).astype(str)
+    convert = {"int": int, "float": float, "bool": lambda s: {"True": True, "False": False}[s]}.get(label_type)
+    if convert is None or not len(labels):
+        return labels
+    try:
+        values = np.array([convert(s) for s in labels])
+    except (KeyError, ValueError):
+        return labels
+    if not np.array_equal(values.astype(str), labels):  # "01" or "1e3" would not come back as written
+        return labels
+    return values
 
 
 def _n_missing(y) -> int:

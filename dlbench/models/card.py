@@ -44,7 +44,7 @@ def applicable_params(params: dict[str, Any], solver_cls, modality: str) -> dict
 
 
 def build(*, roles: list[str], row: dict[str, Any], solver_cls, params: dict, inputs: dict, classes: list[str],
-          files: dict[str, str], digests: dict[str, str], validation: dict[str, Any], run_id: str,
+          label_type: str, files: dict[str, str], digests: dict[str, str], validation: dict[str, Any], run_id: str,
           notes: list[str]) -> dict[str, Any]:
     return {
         "format": CARD_FORMAT,
@@ -61,6 +61,7 @@ def build(*, roles: list[str], row: dict[str, Any], solver_cls, params: dict, in
         },
         "inputs": inputs,
         "classes": list(classes),
+        "label_type": label_type,
         "files": {name: {"format": files[name], "sha256": digests[name]} for name in sorted(files)},
         "versions": versions(files.values()),
         "run": run_id,
@@ -131,7 +132,7 @@ def readme(card: dict[str, Any]) -> str:
         "```python",
         "import dlbench",
         "model = dlbench.load_model(\".\")",
-        "model.predict(X)        # class names",
+        f"model.predict(X)        # class labels ({card.get('label_type', 'str')}, as in training)",
         "model.predict_proba(X)  # one column per class, in model.classes_ order",
         "```",
         "",

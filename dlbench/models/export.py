@@ -143,7 +143,8 @@ def _export_one(run_dir: Path, row: dict, roles: list[str], predictions: dict, d
     low, high = wilson_interval(int(round(val * n_val)), n_val) if n_val and val is not None else (None, None)
     card = cards.build(
         roles=roles, row=row, solver_cls=solver_classes.get(solver) if not ensemble else None, params={},
-        inputs=input_schema(dataset, task_params), classes=list(dataset.classes), files=formats,
+        inputs=input_schema(dataset, task_params), classes=list(dataset.classes),
+        label_type=dataset.label_type or "str", files=formats,
         digests=files.checksums(dest, formats),
         validation={"accuracy": val, "low": low, "high": high, "examples": n_val}, run_id=run_id, notes=[],
     )
@@ -179,4 +180,4 @@ def _reproduces(model: LoadedModel, dataset, arrays: dict) -> bool | None:
     if "test_pred" not in arrays:
         return None
     stored = np.asarray(dataset.classes)[np.asarray(arrays["test_pred"], dtype=int)]
-    return bool(np.array_equal(model.predict(dataset.X_test), stored))
+    return bool(np.array_equal(model.predict_names(dataset.X_test), stored))

@@ -18,30 +18,57 @@ from dlbench.core.errors import UsageError
 from dlbench.core.task import column_kinds
 
 
+#: Most categories of a column a card lists (to warn about unseen ones); more are not listed.
+MAX_LISTED_CATEGORIES = 200
+
+
 def input_schema(dataset, task_params: dict | None = None) -> dict[str, Any]:
-    """What the training inputs were: the card's ``inputs``."""
+    """What the training inputs were: the card's ``inputs``.
+
+    Beyond names and shapes it keeps what new inputs are checked against: a numeric column's
+    range and a categorical column's values (up to :data:`MAX_LISTED_CATEGORIES`), and for
+    images the dtype and ``bright_low``, the 1st percentile of each training image's brightest
+    pixel.
+    """
     params = task_params or {}
     if dataset.modality == "tabular":
         X = dataset.X_train
         kinds = column_kinds(X)
-        schema = {"columns": [{"name": str(c), "kind": kinds[str(c)], "dtype": str(X[c].dtype)} for c in X.columns]}
+        columns = []
+        for c in X.columns:
+            column = {"name": str(c), "kind": kinds[str(c)], "dtype": str(X[c].dtype)}
+            values = X[c].dropna()
+            if column["kind"] == "numeric" and len(values):
+                finite = values[np.isfinite(values.to_numpy(dtype=float))]
+                if len(finite):
+                    column["min"], column["max"] = float(finite.min()), float(finite.max())
+            elif column["kind"] == "categorical":
+                seen = sorted(set(values.astype(str)))
+                if len(seen) <= MAX_LISTED_CATEGORIES:
+                    column["categories"] = seen
+            columns.append(column)
+        schema = {"columns": columns}
         if params.get("target"):
             schema["target"] = params["target"]
         return {"modality": "tabular", **schema}
     if dataset.modality == "image":
-        return {"modality": "image", "shape": [int(d) for d in np.asarray(dataset.X_train).shape[1:]],
-                "dtype": "uint8"}
+        images = np.asarray(dataset.X_train)
+        brightest = images.reshape(len(images), -1).max(axis=1) if len(images) else np.zeros(1)
+        return {"modality": "image", "shape": [int(d) for d in images.shape[1:]], "dtype": "uint8",
+                "bright_low": int(np.percentile(brightest, 1))}
     return {"modality": "text", "text_column": params.get("text_column"), "target": params.get("target")}
 
 
-def prepare(X, schema: dict[str, Any], notes: list[str] | None = None):
+def prepare(X, schema: dict[str, Any], notes: list[str] | None = None, warnings: list[str] | None = None):
     """``X`` in the form the model was trained on, or a one-line :class:`UsageError` naming what is wrong.
 
-    ``notes`` collects what was ignored (extra columns, the target column).
+    ``notes`` collects what was ignored (extra columns, the target column); ``warnings`` what
+    is predicted but unlike the training data (table values outside its range, unseen
+    categories): normal data for a table, so said rather than refused.
     """
     modality = schema["modality"]
     if modality == "tabular":
-        return _table(X, schema, notes if notes is not None else [])
+        return _table(X, schema, notes if notes is not None else [], warnings if warnings is not None else [])
     if modality == "text":
         if isinstance(X, str):
             raise UsageError("give a list of texts, not one string")
@@ -50,21 +77,38 @@ def prepare(X, schema: dict[str, Any], notes: list[str] | None = None):
             raise UsageError(f"texts must be a flat list of strings, got an array of shape {values.shape}")
         return np.array(["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values],
                         dtype=object)
-    images = np.asarray(X)
+    return _images(np.asarray(X), schema)
+
+
+def _images(images: np.ndarray, schema: dict[str, Any]) -> np.ndarray:
+    """Images exactly as in training (``uint8``, the same shape and value scale), or a one-line refusal."""
     shape = tuple(schema["shape"])
-    if images.ndim == 3 and shape[-1] == 1:
-        images = images[..., None]
-    if images.ndim != 4 or images.shape[1:] != shape:
-        raise UsageError(f"images must be an array of shape (N, {', '.join(map(str, shape))}) as in training, "
-                         f"got {images.shape}: resize them (`dlbench predict` on a folder does it for you)")
+    expected = f"(N, {', '.join(map(str, shape))})"
     if images.dtype != np.uint8:
-        if np.issubdtype(images.dtype, np.floating) and images.size and np.nanmax(images) <= 1.0:
-            raise UsageError("images must hold 0-255 pixel values (uint8) as in training, not floats in [0, 1]")
-        images = np.clip(images, 0, 255).astype(np.uint8)
+        if images.dtype.kind not in "biuf":
+            raise UsageError(f"images must be a numeric uint8 array {expected} as in training, got {images.dtype}")
+        seen = (f"values {_number(np.nanmin(images))} to {_number(np.nanmax(images))}" if images.size else "no values")
+        raise UsageError(f"images must be uint8 pixel values 0-255 as in training, got {images.dtype} with {seen}: "
+                         "scale them to 0-255 and cast with .astype(np.uint8)")
+    if images.ndim == len(shape) and images.shape[1:] == shape[:-1] and shape[-1] == 1:
+        raise UsageError(f"images must have the shape {expected} as in training, got {images.shape}: "
+                         "add the channel axis with X[..., None]")
+    if images.ndim != len(shape) + 1 or images.shape[1:] != shape:
+        raise UsageError(f"images must be an array of shape {expected} as in training, got {images.shape}: "
+                         "resize them (`dlbench predict` on a folder of image files does it for you)")
+    low = schema.get("bright_low")
+    top = int(images.max()) if images.size else 0
+    if low and 0 < top and top * 4 < low:
+        raise UsageError(f"these images' brightest pixel is {top}, but nearly every training image reaches {low} or "
+                         "more: give pixel values on the training scale, 0-255")
     return images
 
 
-def _table(X, schema: dict[str, Any], notes: list[str]):
+def _number(value) -> str:
+    return f"{float(value):g}"
+
+
+def _table(X, schema: dict[str, Any], notes: list[str], warnings: list[str]):
     import pandas as pd
 
     if not hasattr(X, "columns"):
@@ -97,11 +141,28 @@ def _table(X, schema: dict[str, Any], notes: list[str]):
                     raise UsageError(f"column {name!r} must hold numbers, as in training, but holds "
                                      f"{bad.iloc[0]!r} (row {int(bad.index[0]) + 1}): fix it or leave it empty")
                 values = numbers
-            X[name] = values.mask(np.isinf(values.to_numpy(dtype=float)))
+            X[name] = values = values.mask(np.isinf(values.to_numpy(dtype=float)))
+            if "min" in column:
+                outside = values[(values < column["min"]) | (values > column["max"])]
+                if len(outside):
+                    warnings.append(f"column {name!r}: {_count(len(outside), 'value')} outside the training range "
+                                    f"{_number(column['min'])} to {_number(column['max'])} (e.g. "
+                                    f"{_number(outside.iloc[0])}, row {int(outside.index[0]) + 1}): the model "
+                                    "extrapolates there")
         else:
             present = values.notna()
             X[name] = values.astype(object).where(~present, values.astype(str))
+            if "categories" in column:
+                unseen = sorted(set(X[name][present].astype(str)) - set(column["categories"]))
+                if unseen:
+                    warnings.append(f"column {name!r}: {_count(len(unseen), 'category', 'categories')} never seen in "
+                                    f"training ({', '.join(map(repr, unseen[:3]))}{', ...' if len(unseen) > 3 else ''})"
+                                    ": the model treats them as unknown")
     return X
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def read_inputs(path: Path, schema: dict[str, Any], text_column: str | None = None,
@@ -145,6 +206,10 @@ def _read_images(path: Path, schema: dict[str, Any]):
     from dlbench.data import byod
 
     height, width, channels = schema["shape"]
+    if path.is_file() and path.suffix.lower() not in byod.IMAGE_SUFFIXES:
+        raise UsageError(f"{path} is not an image file: this model takes images, a folder of image files or one "
+                         "image here, or a uint8 array (N, " + ", ".join(map(str, schema["shape"]))
+                         + ") from Python with dlbench.load_model(...).predict(X)")
     if path.is_file():
         files = [path]
     else:

@@ -7,13 +7,15 @@ exactly as in training. It does not read new data files (``inputs``) or export (
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dlbench.core.errors import UsageError
+from dlbench.core.errors import InputWarning, UsageError
 from dlbench.core.solver import class_probabilities
+from dlbench.core.task import typed_labels
 from dlbench.models import card as cards
 from dlbench.models import files
 from dlbench.models.inputs import prepare
@@ -23,29 +25,44 @@ class LoadedModel:
     """A fitted model from a model folder: ``predict``, ``predict_proba`` and ``classes_``.
 
     Inputs are raw, as the task gives them: a DataFrame (columns in any order, extra ones
-    ignored), a list of texts, or a ``uint8`` image array ``(N, H, W, C)``. ``notes`` say what
-    the last call ignored (e.g. the target column).
+    ignored), a list of texts, or a ``uint8`` image array ``(N, H, W, C)``; inputs unlike the
+    training data's (dtype, value scale, shape) are refused with one line, and table values
+    outside the training range are warned about. Labels come back in the type the training
+    labels had (integers stay integers). ``notes`` say what the last call ignored or noticed.
     """
 
     def __init__(self, folder: Path, card: dict[str, Any], solver):
         self.folder, self.card, self.solver = Path(folder), card, solver
-        self.classes_ = np.asarray(card["classes"])
+        self.label_type = card.get("label_type", "str")
+        self.classes_ = typed_labels(card["classes"], self.label_type)
         self.notes: list[str] = []
 
     def _inputs(self, X):
-        self.notes = []
-        return prepare(X, self.card["inputs"], self.notes)
+        self.notes, unlike = [], []
+        prepared = prepare(X, self.card["inputs"], self.notes, unlike)
+        for message in unlike:
+            warnings.warn(message, InputWarning, stacklevel=3)
+        self.notes += unlike
+        return prepared
 
     def predict(self, X) -> np.ndarray:
-        return np.asarray(self.solver.predict(self._inputs(X))).astype(str)
+        """One label per example, of the training labels' type."""
+        return typed_labels(self._names(self._inputs(X)), self.label_type)
+
+    def predict_names(self, X) -> np.ndarray:
+        """One label per example, as the class names (strings) the report and ``results.csv`` use."""
+        return self._names(self._inputs(X))
+
+    def _names(self, X) -> np.ndarray:
+        return np.asarray(self.solver.predict(X)).astype(str)
 
     def predict_proba(self, X) -> np.ndarray:
         """One column per class, in ``classes_`` order (argmax scores for solvers without probabilities)."""
         X = self._inputs(X)
-        proba = class_probabilities(self.solver, X, list(self.classes_))
+        names = [str(c) for c in self.card["classes"]]
+        proba = class_probabilities(self.solver, X, names)
         if proba is None:
-            pred = np.asarray(self.solver.predict(X)).astype(str)
-            proba = (pred[:, None] == self.classes_[None, :]).astype(np.float32)
+            proba = (self._names(X)[:, None] == np.asarray(names)[None, :]).astype(np.float32)
         return proba
 
     def __repr__(self) -> str:

@@ -8,12 +8,13 @@ the target column, the accuracy on it. It does not load models (``loaded``) or p
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dlbench.core.errors import UsageError
+from dlbench.core.errors import InputWarning, UsageError
 from dlbench.core.store import write_csv
 from dlbench.models.inputs import read_inputs
 from dlbench.models.loaded import load_model
@@ -27,10 +28,12 @@ def predict_file(source: str | Path, data: str | Path, out: str | Path, task: st
     X, names = read_inputs(Path(data), model.card["inputs"], text_column, notes)
     if len(X) == 0:
         raise UsageError(f"{data} holds no example to predict")
-    proba = model.predict_proba(X)
-    notes = [*notes, *model.notes]
-    predicted = model.predict(X)
-    classes = [str(c) for c in model.classes_]
+    with warnings.catch_warnings():  # said once, as notes, below
+        warnings.simplefilter("ignore", InputWarning)
+        proba = model.predict_proba(X)
+        notes = [*notes, *model.notes]
+        predicted = model.predict_names(X)
+    classes = [str(c) for c in model.card["classes"]]
     columns = [*(["file"] if names is not None else []), "prediction", *(f"proba_{c}" for c in classes)]
     rows = []
     for i, label in enumerate(predicted):
