@@ -40,11 +40,12 @@ def predictions(mask: np.ndarray, shift: int = 0) -> dict:
 def make_run(run_dir: Path, cells: dict, seeds: int = 1, shift: int = 0, store_predictions: bool = True,
              config: dict | None = None, packages: dict | None = None, total: float | None = 100.0,
              fit_scale: float = 1.0, fingerprint: str | None = None) -> Path:
-    """``cells``: (task, solver, family, size) -> a correctness mask (the same for every seed)."""
+    """``cells``: (task, solver, family, size) -> a correctness mask (the same for every seed) or one per seed."""
     run_dir.mkdir(parents=True, exist_ok=True)
     with ResultsStore(run_dir / "results.db") as store:
-        for (task, solver, family, size), mask in cells.items():
+        for (task, solver, family, size), masks in cells.items():
             for seed in range(seeds):
+                mask = masks[seed] if isinstance(masks, list) else masks
                 row = cell_row(task, solver, family, size, seed, float(mask.mean()), CLASSES)
                 row["fit_seconds"] = row["fit_seconds"] * fit_scale
                 store.add(row, (), predictions(mask, shift) if store_predictions else None)
@@ -95,14 +96,15 @@ def test_a_real_improvement_is_better_and_identical_or_nearly_identical_predicti
     assert better["diff"] == pytest.approx(40 / N_TEST)
     assert better["low"] <= better["diff"] <= better["high"] and better["low"] > 0
     assert (better["run_better"], better["baseline_better"]) == (40, 0)
-    assert better["p_holm"] < 0.05 and better["verdict"] == "better"
+    assert better["p_holm"] < 0.05 and better["verdict"] == "needs seeds"  # one seed: two models, not two runs
+    assert better["kind"] == "models" and "needs seeds" in better["note"]
     same = comparison_of(result, "mlp")
     assert same["diff"] == 0 and same["p"] == 1.0 and same["verdict"] == "tied"
     close = comparison_of(result, "knn")
     assert close["discordant"] == 2 and close["p"] > 0.05 and close["verdict"] == "tied"
     headline = result["headline"][0]
-    assert (headline["better"], headline["worse"], headline["tied"]) == (1, 0, 3)
-    assert [c["solver"] for c in headline["largest"]] == ["logreg"]
+    assert (headline["better"], headline["worse"], headline["tied"], headline["needs_seeds"]) == (0, 0, 3, 1)
+    assert headline["largest"] == []
     assert better["fit_seconds_ratio"] == pytest.approx(2.0)
     assert result["runs"][1]["total_ratio"] == pytest.approx(1.5)
     differs = {e["key"]: e["values"] for e in result["config"] if e["differs"]}
@@ -110,10 +112,11 @@ def test_a_real_improvement_is_better_and_identical_or_nearly_identical_predicti
 
 
 def test_a_worse_run_is_worse(tmp_path):
-    a = make_run(tmp_path / "a", {("blobs", "logreg", "shallow", 200): right_on(340)})
-    b = make_run(tmp_path / "b", {("blobs", "logreg", "shallow", 200): right_on(300)})
+    a = make_run(tmp_path / "a", {("blobs", "logreg", "shallow", 200): right_on(340)}, seeds=3)
+    b = make_run(tmp_path / "b", {("blobs", "logreg", "shallow", 200): right_on(300)}, seeds=3)
     c = comparison_of(compare_runs([load_run(a), load_run(b)]), "logreg")
     assert c["verdict"] == "worse" and c["diff"] == pytest.approx(-0.1)
+    assert c["kind"] == "models" and "same score" in c["note"]  # every seed gave the same model: over examples
 
 
 def test_a_cell_in_one_run_only_is_listed(two_runs):
@@ -126,8 +129,8 @@ def test_a_cell_in_one_run_only_is_listed(two_runs):
 
 def test_unpaired_when_the_test_labels_differ_or_predictions_are_missing(tmp_path):
     cells = {("blobs", "logreg", "shallow", 200): right_on(300)}
-    a = make_run(tmp_path / "a", cells)
-    b = make_run(tmp_path / "b", {("blobs", "logreg", "shallow", 200): right_on(380)}, shift=1)
+    a = make_run(tmp_path / "a", cells, seeds=3)
+    b = make_run(tmp_path / "b", {("blobs", "logreg", "shallow", 200): right_on(380)}, shift=1, seeds=3)
     c = comparison_of(compare_runs([load_run(a), load_run(b)]), "logreg")
     assert c["test"] == "unpaired" and "labels differ" in c["note"]
     assert c["low"] < c["diff"] < c["high"] and c["diff"] == pytest.approx(0.2)
@@ -151,23 +154,23 @@ def test_different_seed_counts_are_still_paired_per_example(tmp_path):
     result = compare_runs([load_run(a), load_run(b)])
     c = comparison_of(result, "logreg")
     assert c["test"] == "paired" and c["method"] == "sign-flip permutation"
-    assert c["discordant"] == 40 and c["verdict"] == "better"
+    assert c["discordant"] == 40 and c["verdict"] == "needs seeds"  # the baseline has one seed
     assert result["cells"][0]["sides"][1]["seeds"] == 3
     assert {e["key"] for e in result["config"] if e["differs"]} == {"seeds"}
 
 
 def test_holm_covers_every_comparison_of_the_page(tmp_path):
     cells = {("blobs", f"s{i}", "shallow", 200): right_on(300) for i in range(3)}
-    a = make_run(tmp_path / "a", cells)
-    b = make_run(tmp_path / "b", cells)
-    c = make_run(tmp_path / "c", {**cells, ("blobs", "s0", "shallow", 200): right_on(340)})
+    a = make_run(tmp_path / "a", cells, seeds=3)
+    b = make_run(tmp_path / "b", cells, seeds=3)
+    c = make_run(tmp_path / "c", {**cells, ("blobs", "s0", "shallow", 200): right_on(340)}, seeds=3)
     result = compare_runs([load_run(a), load_run(b), load_run(c)])
     assert result["n_comparisons"] == 6
     tested = comparison_of(result, "s0", "c")
     assert tested["p_holm"] == pytest.approx(min(1.0, 6 * tested["p"]))
     assert [h["run"] for h in result["headline"]] == ["b", "c"]
     assert result["headline"][1]["better"] == 1 and result["headline"][0]["better"] == 0
-    d = make_run(tmp_path / "d", {("blobs", "s0", "shallow", 200): right_on(300)})
+    d = make_run(tmp_path / "d", {("blobs", "s0", "shallow", 200): right_on(300)}, seeds=3)
     partial = compare_runs([load_run(a), load_run(d)])
     assert partial["headline"][0]["missing"] == 2 and partial["headline"][0]["compared"] == 1
 
@@ -213,7 +216,9 @@ def test_the_page_and_csv(two_runs, tmp_path):
                        "accuracy_high", "baseline", "diff", "diff_low", "diff_high", "test", "p", "p_holm", "verdict",
                        "fit_seconds_ratio", "tune_seconds_ratio", "note"]
     logreg = [r for r in rows if r["solver"] == "logreg"]
-    assert [(r["run"], r["verdict"], r["test"]) for r in logreg] == [("run-a", "", ""), ("run-b", "better", "paired")]
+    assert [(r["run"], r["verdict"], r["test"]) for r in logreg] == [("run-a", "", ""),
+                                                                      ("run-b", "needs seeds", "paired")]
+    assert "needs seeds (<code>--seeds 3</code>)" in page
     assert all(r["baseline"] == "run-a" for r in rows)
     assert [r["note"] for r in rows if r["solver"] == "cnn"] == ["only in run-b"]
     hostile = [r for r in rows if HOSTILE in r["solver"]]
@@ -244,3 +249,30 @@ def test_every_user_string_on_the_page_is_escaped(tmp_path):
     assert not {"script", "img", "iframe", "link"} & set(parser.tags)
     assert not [a for a in parser.attrs if a[1].startswith("on") or a[1] == "src"]
     assert "boom &lt;script&gt;" in page  # the failed cell's error is shown, escaped
+
+
+def _seed_masks(rng, accuracy: float, seeds: int = 3, spread: float = 0.03) -> list:
+    """One mask per seed: each seed's model has its own accuracy (training variance) and its own errors."""
+    return [rng.random(N_TEST) < min(1.0, max(0.0, rng.normal(accuracy, spread))) for _ in range(seeds)]
+
+
+def test_two_runs_that_differ_only_in_the_seed_are_tied_by_the_test_over_seeds(tmp_path):
+    rng = np.random.default_rng(7)
+    cells = lambda: {("blobs", s, "shallow", 200): _seed_masks(rng, 0.8) for s in ("logreg", "knn", "mlp")}
+    a = make_run(tmp_path / "a", cells(), seeds=3)
+    b = make_run(tmp_path / "b", cells(), seeds=3, config={"seed": 3})
+    result = compare_runs([load_run(a), load_run(b)])
+    for solver in ("logreg", "knn", "mlp"):
+        c = comparison_of(result, solver)
+        assert c["kind"] == "setup" and c["test"] == "seeds" and c["method"] == "Welch t over 3 and 3 seeds"
+        assert c["verdict"] == "tied" and c["low"] < c["diff"] < c["high"]
+        assert "over test examples" in c["note"]  # the example-level numbers stay visible
+    assert result["headline"][0]["better"] == result["headline"][0]["worse"] == 0
+
+
+def test_a_real_difference_between_runs_with_seeds_is_better(tmp_path):
+    rng = np.random.default_rng(8)
+    a = make_run(tmp_path / "a", {("blobs", "logreg", "shallow", 200): _seed_masks(rng, 0.70, spread=0.01)}, seeds=3)
+    b = make_run(tmp_path / "b", {("blobs", "logreg", "shallow", 200): _seed_masks(rng, 0.90, spread=0.01)}, seeds=3)
+    c = comparison_of(compare_runs([load_run(a), load_run(b)]), "logreg")
+    assert c["kind"] == "setup" and c["verdict"] == "better" and c["low"] > 0

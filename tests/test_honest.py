@@ -72,7 +72,8 @@ def test_two_disagreements_in_140_are_a_tie(seeds):
     assert "overtakes" not in _words(found)
 
 
-def test_crossing_curves_overtake_at_the_right_size():
+@pytest.mark.parametrize("seeds", [1, 3])
+def test_crossing_curves_overtake_at_the_right_size(seeds):
     rng = np.random.default_rng(2)
     order = rng.permutation(400)
     accuracy = {"deep": {100: 0.55, 300: 0.70, 1000: 0.90, 3000: 0.95},
@@ -80,14 +81,20 @@ def test_crossing_curves_overtake_at_the_right_size():
     correct = {}
     for solver, curve in accuracy.items():
         for n, acc in curve.items():
-            right = np.zeros(400, bool)
-            right[order[: int(acc * 400)]] = True
-            correct[(solver, n, 0)] = right
+            for seed in range(seeds):  # each seed's model a little better or worse: training variance
+                right = np.zeros(400, bool)
+                right[order[: int((acc + rng.normal(0, 0.008)) * 400)]] = True
+                correct[(solver, n, seed)] = right
     found = _analyse(correct, {"deep": "deep", "shallow": "shallow"}, val={"deep": 0.9, "shallow": 0.8})
     cross = found["crossovers"][0]
     assert cross["kind"] == "overtakes" and (cross["low"], cross["high"]) == (300, 1000)
     assert 300 < cross["n"] < 1000
-    assert "overtakes shallow ML (shallow) at about" in cross["sentence"]
+    if seeds == 1:  # two trained models were compared: nothing is said of the families
+        assert "significantly" not in cross["sentence"] and "needs seeds" in cross["sentence"]
+        assert "deep learning (deep)'s trained model beats shallow ML (shallow)'s" in cross["sentence"]
+    else:
+        assert "overtakes shallow ML (shallow) at about" in cross["sentence"]
+        assert "(paired t-tests over the seeds)" in cross["sentence"]
 
 
 def test_four_sizes_extrapolate_nothing():

@@ -187,7 +187,8 @@ def test_headline_names_the_validation_winner_and_the_crossover(tmp_path):
     assert lines[0].startswith("blobs: Best by validation score: ")
     assert "(deep learning)" in lines[0]
     assert re.search(r"Deep learning \(\w+\) overtakes shallow ML \(\S+\) at about [\d,]+ training examples: "
-                     r"significantly behind at n=200, significantly ahead at n=800", text), text
+                     r"significantly behind at n=200, significantly ahead at n=(800|3,200) \(paired t-tests over the "
+                     r"seeds", text), text
     assert "No extrapolation: that needs at least 5 measured sizes" in text  # 4 sizes here
 
 
@@ -274,8 +275,10 @@ def test_summary_csv(built):
     assert mlp["fit_reliable"] == "True" and 0 < float(mlp["fit_b"]) <= 2
     assert mlp["pred_score_100x"] == "" and mlp["extrapolates"] == "False"  # 4 sizes: no extrapolation
     assert float(mlp["score_low_at_n_max"]) < float(mlp["score_at_n_max"]) < float(mlp["score_high_at_n_max"])
-    assert mlp["crossover_vs_shallow_kind"] == "overtakes"
-    assert 200 <= float(mlp["crossover_vs_shallow_n"]) <= 800
+    assert mlp["crossover_vs_shallow_kind"] in ("overtakes", "behind")  # "behind": ahead at 3,200 is not significant
+    # over 3 seeds after Holm's correction over the two tasks' claims
+    if mlp["crossover_vs_shallow_kind"] == "overtakes":
+        assert 200 <= float(mlp["crossover_vs_shallow_n"]) <= 3200
     assert 0 < float(mlp["auc_log_n"]) < 1
 
 

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from dlbench.analysis.stats import (
-    ALPHA, LEVEL, accuracy_interval, friedman_cd, holm, paired_comparison, verdict,
+    ALPHA, LEVEL, accuracy_interval, friedman_cd, holm, paired_comparison, seed_comparison, verdict,
     wilson_interval,
 )
 
@@ -315,3 +315,54 @@ def test_same_seed_same_result():
     # The seed matters: another seed moves the bootstrap ends.
     first, other = accuracy_interval(a, seed=4), accuracy_interval(a, seed=5)
     assert (first["low"], first["high"]) != (other["low"], other["high"])
+
+
+# --------------------------------------------------------------------------- setups: seeds as the unit
+
+
+def _identical_setups(rng, n_test: int = 1000, seeds: int = 3):
+    """Two setups of the same quality on one test set: each seed's model has its own accuracy and errors.
+
+    Examples differ in difficulty (shared by every model), so the two setups' errors are
+    correlated; a seed's training subset moves its models' accuracy (a part shared by both
+    setups at that seed, ``sd`` 0.015) and each model has its own training noise (``sd`` 0.03).
+    """
+    difficulty = rng.beta(2, 6, n_test)  # P(wrong) per example for an average model
+    shared = rng.normal(0, 0.015, seeds)
+
+    def model(seed):
+        return rng.random(n_test) >= np.clip(difficulty - shared[seed] - rng.normal(0, 0.03), 0, 1)
+
+    return np.array([model(s) for s in range(seeds)]), np.array([model(s) for s in range(seeds)])
+
+
+def test_two_identical_setups_with_3_seeds_are_called_different_in_about_5_percent_of_draws():
+    from dlbench.analysis.evidence import Evidence
+
+    rng = np.random.default_rng(11)
+    a, b = _identical_setups(rng)
+    evidence = Evidence({("t", "a", 100, s): (np.ones(a.shape[1]), a[s].astype(float)) for s in range(3)} |
+                        {("t", "b", 100, s): (np.ones(b.shape[1]), b[s].astype(float)) for s in range(3)})
+    within = evidence.compare("t", "a", "b", 100)  # what the report uses within a run
+    assert within["kind"] == "setup" and within["test"] == "paired t over 3 seeds"
+    assert within["p"] == seed_comparison(a.mean(axis=1), b.mean(axis=1))["p"]
+    draws, paired_hits, welch_hits, example_hits = 1000, 0, 0, 0
+    for i in range(draws):
+        a, b = _identical_setups(rng)
+        paired_hits += seed_comparison(a.mean(axis=1), b.mean(axis=1))["p"] < 0.05
+        welch_hits += seed_comparison(a.mean(axis=1), b.mean(axis=1), paired=False)["p"] < 0.05
+        example_hits += paired_comparison(a, b, seed=i, draws=1)["p"] < 0.05
+    assert paired_hits / draws <= 0.065 and welch_hits / draws <= 0.065
+    assert example_hits / draws > 0.3  # the example-level test calls the same setups different: seed noise
+
+
+def test_seed_comparison_needs_two_seeds_and_varying_seeds():
+    one = seed_comparison([0.9], [0.8])
+    assert one["p"] is None and "one seed" in one["reason"]
+    same = seed_comparison([0.9, 0.9, 0.9], [0.8, 0.8, 0.8])
+    assert same["p"] is None and "same difference" in same["reason"] and same["diff"] == pytest.approx(0.1)
+    clear = seed_comparison([0.91, 0.93, 0.92], [0.80, 0.81, 0.80])
+    assert clear["p"] < 0.01 and clear["low"] > 0 and clear["test"] == "paired t over 3 seeds"
+    assert seed_comparison([0.9, 0.8], [0.5], paired=False)["p"] is None
+    with pytest.raises(ValueError):
+        seed_comparison([0.9, 0.8], [0.5], paired=True)

@@ -2,8 +2,8 @@
 
 Owns, for every solver that ran at two or more scales: its points (mean test accuracy with its
 95% interval, the measured parameters, training FLOPs and fit CPU seconds at each scale and
-size), the paired test of each scale against scale 1 and against the best scale at each size
-(Holm-corrected over all of the task's model-size tests), the compute-optimal frontier, the
+size), the test of each scale against scale 1 and against the best scale at each size (over
+the seeds with several, Holm-corrected with the page's other claims of its kind), the compute-optimal frontier, the
 sentences, and a joint scaling law for deep solvers with enough points. It reads rows and
 stored predictions, never solvers or Keras; the learning curves at scale 1 are ``findings``'.
 """
@@ -26,7 +26,20 @@ MIN_JOINT_SIZES = 5
 
 
 def study(rows: list[dict[str, Any]], task: str, predictions: dict[tuple, dict[str, Any]] | None) -> dict[str, Any] | None:
-    """The model-size findings of ``task``; ``None`` when no solver ran at two scales.
+    """The model-size findings of ``task`` alone, its tests Holm-corrected among themselves; ``None``
+    when no solver ran at two scales. A report page corrects them with its other claims instead
+    (:func:`ask`, then ``evidence.decide`` over the page, then :meth:`Study.finish`).
+    """
+    found = ask(rows, task, predictions)
+    if found is None:
+        return None
+    comparisons = found.comparisons()
+    decide(comparisons)
+    return found.finish(len(comparisons))
+
+
+def ask(rows: list[dict[str, Any]], task: str, predictions: dict[tuple, dict[str, Any]] | None) -> Study | None:
+    """The points and the (undecided) comparisons of ``task``'s model-size study; ``None`` without one.
 
     ``rows`` are all of the run's rows (every scale); ``predictions`` the store's arrays, keyed
     by the full cell key.
@@ -55,16 +68,30 @@ def study(rows: list[dict[str, Any]], task: str, predictions: dict[tuple, dict[s
                     key = (sv.solver, n, p["scale"], ref)
                     if key not in tests and (sv.solver, n, ref, p["scale"]) not in tests:
                         tests[key] = evidence.compare(task, (sv.solver, p["scale"]), (sv.solver, ref), n)
-    keys = list(tests)
-    verdicts = decide([tests[k] for k in keys])
-    verdict_of = {k: (v, tests[k]) for k, v in zip(keys, verdicts)}
-    for sv in solvers:
-        sv.tests = {k[1:]: v for k, v in verdict_of.items() if k[0] == sv.solver}
-        sv.frontier = [_frontier_row(sv, n) for n in sv.sizes]
-        sv.sentences = _sentences(sv, len(keys))
-        sv.law = joint_law(sv) if sv.family == "deep" else None
-    return {"solvers": [sv.view() for sv in solvers], "sentences": [t for sv in solvers for t in sv.sentences],
-            "tests": len(keys)}
+    return Study(solvers, tests)
+
+
+@dataclass
+class Study:
+    """A task's model-size points and comparisons, between asking the tests and reading their verdicts."""
+
+    solvers: list[_Solver]
+    tests: dict[tuple, dict[str, Any] | None]
+
+    def comparisons(self) -> list[dict[str, Any] | None]:
+        """The comparisons to decide (``evidence.decide`` writes each one's verdict into it)."""
+        return list(self.tests.values())
+
+    def finish(self, n_tests: int) -> dict[str, Any]:
+        """The findings, once the comparisons are decided; ``n_tests``: how many claims Holm covered."""
+        verdict_of = {k: (c["verdict"] if c else "untested", c) for k, c in self.tests.items()}
+        for sv in self.solvers:
+            sv.tests = {k[1:]: v for k, v in verdict_of.items() if k[0] == sv.solver}
+            sv.frontier = [_frontier_row(sv, n) for n in sv.sizes]
+            sv.sentences = _sentences(sv, n_tests)
+            sv.law = joint_law(sv) if sv.family == "deep" else None
+        return {"solvers": [sv.view() for sv in self.solvers],
+                "sentences": [t for sv in self.solvers for t in sv.sentences], "tests": len(self.tests)}
 
 
 @dataclass
@@ -159,7 +186,7 @@ def _sentences(sv: _Solver, n_tests: int) -> list[str]:
                        "to pair): tied.")
         elif verdict == "tied":
             if c["low"] > 0 or c["high"] < 0:  # the interval alone would call it, the corrected test does not
-                why = f"the difference is not significant after Holm's correction over the {n_tests} model-size tests"
+                why = f"the difference is not significant after Holm's correction over the page's {n_tests} claims"
             elif scale > 1:
                 why = "data, not model size, is the bottleneck"
             else:
@@ -167,6 +194,10 @@ def _sentences(sv: _Solver, n_tests: int) -> list[str]:
                        "serve as well")
             out.append(f"At n = {n:,} {who} is tied with the 1× {sv.solver} ({_pts(c['diff'])} points, "
                        f"{_interval(c)}): {why}.")
+        elif c.get("needs_seeds"):  # one seed: two trained models differ, which says nothing of model size
+            out.append(f"At n = {n:,} the one trained {schema.scale_label(scale)} {sv.solver} scored "
+                       f"{_pts(c['diff'])} points against the 1× one on this test set ({_interval(c)}): whether "
+                       "model size matters needs seeds (--seeds 3).")
         elif verdict == "ahead":
             gain = "gains" if scale > 1 else "is ahead by"
             out.append(f"At n = {n:,} {who} {gain} {100 * c['diff']:.1f} points over the 1× {sv.solver} "

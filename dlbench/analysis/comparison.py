@@ -23,8 +23,15 @@ The test of a difference:
   several) and a two-sided normal-approximation p-value whose standard errors are those
   intervals' half-widths divided by 1.96 (the runs are treated as independent).
 
-Every comparison of the page (all tasks, all runs against the baseline) is Holm-corrected
-together; a corrected p below 0.05 is ``better``/``worse``, anything else ``tied``. It reads rows,
+Two runs are two *setups*, so when both ran two or more seeds of a cell the claim counts the
+variation between training subsets: Welch's t-test over the two runs' per-seed test scores
+replaces the example-level test (a different ``--seed`` is then tied, as it should be, up to
+the test's 5% level). With one seed on a side only two trained models were compared: a
+significant difference is ``needs seeds``, never ``better``/``worse``.
+
+Every comparison of the page of one kind (setups, trained models; all tasks, all runs against
+the baseline) is Holm-corrected together; a corrected p below 0.05 is ``better``/``worse``,
+anything else ``tied``. It reads rows,
 predictions and ``run.json`` contents handed to it: it never opens files and renders nothing
 (``report.compare`` does both).
 """
@@ -55,6 +62,8 @@ LARGEST = 5
 
 _FAMILY_ORDER = {"rule": 0, "shallow": 1, "deep": 2}
 _VERDICT = {"ahead": "better", "behind": "worse", "tied": "tied"}
+#: The verdict of a difference between two runs' single trained models: it says nothing of the runs.
+NEEDS_SEEDS = "needs seeds"
 _Z = 1.959963984540054  # the 97.5% normal quantile
 
 
@@ -99,13 +108,15 @@ class _Run:
         """This run's side of one cell: status, seeds, mean accuracy with its interval, mean times."""
         rows = self.rows.get(key, [])
         if not rows:
-            return {"run": self.name, "present": False, "status": None, "seeds": 0, "accuracy": None, "low": None,
+            return {"run": self.name, "present": False, "status": None, "seeds": 0, "scores": [], "accuracy": None,
+                    "low": None,
                     "high": None, "method": None, "fit_seconds": None, "tune_seconds": None, "error": None}
         ok = [r for r in rows if r.get("status") == "ok"]
         interval = self.evidence.interval(*key)
         statuses = sorted({str(r.get("status")) for r in rows})
         errors = [str(r["error"]) for r in rows if r.get("error") and r.get("status") != "ok"]
         return {"run": self.name, "present": True, "status": "ok" if ok else "/".join(statuses),
+                "scores": [float(r["accuracy"]) for r in ok if _mean([r.get("accuracy")]) is not None],
                 "seeds": interval["seeds"], "accuracy": interval["mean"], "low": interval["low"],
                 "high": interval["high"], "method": interval["method"],
                 "fit_seconds": _mean(r.get("fit_seconds") for r in ok),
@@ -185,6 +196,28 @@ def _compare_cell(key: tuple, run: _Run, mine: dict[str, Any], base: _Run, their
             reason = "no stored predictions in " + ", ".join(r.name for r in (base, run) if r.labels(key) is None)
         out["note"] = f"unpaired: {reason}"
     out.update(result)
+    return _as_setups(out, mine["scores"], theirs["scores"])
+
+
+def _as_setups(out: dict[str, Any], mine: list[float], theirs: list[float]) -> dict[str, Any]:
+    """Two runs are two setups: with 2+ seeds each, the test counts the variation between training subsets.
+
+    Then Welch's t-test over the two runs' per-seed scores replaces the example-level test
+    (``kind`` ``setup``). Otherwise the example-level test stays (``kind`` ``models``): with one
+    seed on a side it compares two trained models and ``needs_seeds`` is set (never *better*
+    or *worse*); when every seed of both runs gave the same score, the seeds trained the same
+    models, and a difference between them is a difference between the runs.
+    """
+    setup = stats.seed_comparison(mine, theirs, paired=False)
+    if setup["p"] is not None:
+        note = f"over test examples: {out['diff']:+.4f}, p={out['p']:.2g}"
+        out.update(kind="setup", test="seeds", method=setup["test"], diff=setup["diff"], low=setup["low"],
+                   high=setup["high"], p=setup["p"], note="; ".join(n for n in (out["note"], note) if n))
+        return out
+    out.update(kind="models", needs_seeds=setup["n_seeds"] < 2)
+    reason = ("one seed: a difference between runs needs seeds (--seeds 3)" if out["needs_seeds"] else
+              "every seed gave the same score: tested over test examples")
+    out["note"] = "; ".join(n for n in (out["note"], reason) if n)
     return out
 
 
@@ -264,9 +297,12 @@ def compare_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
         tested.extend(c for c in comparisons if c["p"] is not None)
         cells.append({"task": key[0], "solver": key[1], "train_size": key[2], "family": families[key],
                       "sides": sides, "comparisons": comparisons, "only_in": only})
-    for comparison, p in zip(tested, stats.holm([c["p"] for c in tested])):
-        comparison["p_holm"] = p
-        comparison["verdict"] = _VERDICT[stats.verdict(comparison, p)]
+    for kind in ("setup", "models"):  # Holm over each kind of claim on the page
+        mine = [c for c in tested if c.get("kind") == kind]
+        for comparison, p in zip(mine, stats.holm([c["p"] for c in mine])):
+            comparison["p_holm"] = p
+            verdict = _VERDICT[stats.verdict(comparison, p)]
+            comparison["verdict"] = NEEDS_SEEDS if verdict != "tied" and comparison.get("needs_seeds") else verdict
     return {
         "baseline": base.name,
         "runs": _run_summaries(prepared),
@@ -302,6 +338,7 @@ def _headline(name: str, cells: list[dict[str, Any]]) -> dict[str, Any]:
     """Verdict counts of one run against the baseline and its largest significant changes."""
     mine = [(cell, c) for cell in cells for c in cell["comparisons"] if c["run"] == name]
     count = {v: sum(c["verdict"] == v for _, c in mine) for v in ("better", "worse", "tied")}
+    count["needs_seeds"] = sum(c["verdict"] == NEEDS_SEEDS for _, c in mine)
     significant = sorted((pair for pair in mine if pair[1]["verdict"] in ("better", "worse")),
                          key=lambda pair: (-abs(pair[1]["diff"]), _order((pair[0]["task"], pair[0]["solver"],
                                                                           pair[0]["train_size"]), pair[0]["family"])))

@@ -2,8 +2,9 @@
 
 Owns turning stored predictions into correctness matrices (seeds × test examples, the test set
 being the same for every seed of a task), the interval of a solver's accuracy at one size
-(Wilson with one seed, a bootstrap over seeds and examples with several) and the paired
-comparison of two solvers on the seeds both finished. A cell whose predictions were not stored
+(Wilson with one seed, a bootstrap over seeds and examples with several) and the comparison of
+two solvers on the seeds both finished: of the setups (seeds as the unit) when there are
+several seeds, of the two trained models (test examples as the unit) when there is one. A cell whose predictions were not stored
 (a run from an older version) still gets an interval from its accuracy and test size, but no
 paired test: comparisons with it are ``untested`` and every claim about them says tied.
 It does not choose winners or write sentences (``findings``).
@@ -69,22 +70,42 @@ class Evidence:
                 "n_seeds": len(scores), "seeds": len(scores)}
 
     def compare(self, task: str, a: str, b: str, size: int) -> dict[str, Any] | None:
-        """Paired comparison ``a - b`` on the seeds both have predictions for; None without any."""
+        """``a - b`` at ``size`` on the seeds both have predictions for; None without any.
+
+        With two or more seeds this is a claim about two *setups* (``kind`` ``setup``): a paired
+        t-test on the per-seed accuracy differences, so the variation between training subsets
+        counts (:func:`stats.seed_comparison`). With one seed, or seeds that all gave the same
+        difference (as when every seed trained the same two models), it is a claim about the trained models (``kind`` ``models``): the paired test
+        over test examples (:func:`stats.paired_comparison`); ``needs_seeds`` says when a
+        setup-level claim would need more seeds. ``a_better``/``b_better`` count the test examples
+        only one of them got right (over the seeds' mean correctness) either way.
+        """
         ca, cb = self.correct(task, a, size), self.correct(task, b, size)
         seeds = sorted(set(ca) & set(cb))
         if not seeds or any(len(ca[s]) != len(cb[s]) for s in seeds):
             return None
-        result = stats.paired_comparison(np.vstack([ca[s] for s in seeds]), np.vstack([cb[s] for s in seeds]),
-                                         seed=_seed_of(task, a, b, size))
-        return {**result, "seeds": len(seeds), "size": int(size)}
+        examples = stats.paired_comparison(np.vstack([ca[s] for s in seeds]), np.vstack([cb[s] for s in seeds]),
+                                           seed=_seed_of(task, a, b, size))
+        setup = stats.seed_comparison([ca[s].mean() for s in seeds], [cb[s].mean() for s in seeds])
+        common = {"seeds": len(seeds), "size": int(size), "discordant": examples["discordant"], "a_better": examples["a_better"], "b_better": examples["b_better"]}
+        if setup["p"] is not None:
+            return {**common, "kind": "setup", "needs_seeds": False, **{k: setup[k] for k in ("diff", "low", "high",
+                                                                                              "p", "test")}}
+        return {**common, "kind": "models", "needs_seeds": len(seeds) == 1, "why_models": setup["reason"],
+                **{k: examples[k] for k in ("diff", "low", "high", "p", "test")}}
 
 
 def decide(comparisons: list[dict[str, Any] | None]) -> list[str]:
-    """A verdict per comparison (``ahead``/``behind``/``tied``/``untested``), Holm-corrected over all of them.
+    """A verdict per comparison (``ahead``/``behind``/``tied``/``untested``), Holm-corrected within each kind.
 
+    Claims about setups (``kind`` ``setup``) and about trained models (``models``) are
+    corrected separately, each over every claim of its kind in ``comparisons`` (a page's worth).
     The corrected p-value is written back into each comparison as ``p_holm``.
     """
-    adjusted = stats.holm([c["p"] if c else None for c in comparisons])
+    adjusted: list[float | None] = [None] * len(comparisons)
+    for kind in {c.get("kind") for c in comparisons if c}:
+        ps = stats.holm([c["p"] if c and c.get("kind") == kind else None for c in comparisons])
+        adjusted = [p if p is not None else q for p, q in zip(ps, adjusted)]
     verdicts = []
     for comparison, p in zip(comparisons, adjusted):
         if comparison is None:

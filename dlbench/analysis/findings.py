@@ -3,8 +3,9 @@
 Owns turning tables (``tables``), per-example evidence (``evidence``), curve fits (``scaling``)
 and tests (``stats``) into findings: the honestly chosen best solver and who is tied with it,
 the best of each family at the smallest and largest size, where one family overtakes another
-(decided by paired tests on the same test examples, Holm-corrected over every comparison the
-task's part of the page makes), the extrapolated picture where the data support it, the best
+(decided over the seeds, which counts training variance, or with one seed over the test
+examples, as a claim about two trained models only; Holm-corrected over every claim of its kind
+on the page), the extrapolated picture where the data support it, the best
 model's confusion matrix, the data-audit warnings and the rows of ``summary.csv``. The words
 are ``sentences``. No figures and no HTML here; every value is a number, a string or a list.
 """
@@ -143,7 +144,7 @@ def _scaling_rows(curves, fits, target) -> dict[str, dict[str, Any]]:
 
 
 class _Comparisons:
-    """Every paired comparison one task's part of the page makes, decided together (Holm)."""
+    """Every comparison one task's part of the page makes; the page decides them (Holm) with its other claims."""
 
     def __init__(self, evidence: Evidence, task: str):
         self.evidence, self.task, self.made = evidence, task, {}
@@ -152,12 +153,15 @@ class _Comparisons:
         if (a, b, size) not in self.made and (b, a, size) not in self.made:
             self.made[(a, b, size)] = self.evidence.compare(self.task, a, b, size)
 
-    def decide(self) -> None:
-        keys = list(self.made)
-        for key, verdict in zip(keys, decide([self.made[k] for k in keys])):
-            if self.made[key] is None:
-                self.made[key] = {"verdict": verdict, **dict.fromkeys(
-                    ("p", "p_holm", "diff", "low", "high", "a_better", "b_better", "seeds", "test"))}
+    def comparisons(self) -> list[dict[str, Any] | None]:
+        return list(self.made.values())
+
+    def settle(self) -> None:
+        """After ``decide``: a comparison that could not be made becomes an ``untested`` one."""
+        for key, c in self.made.items():
+            if c is None:
+                self.made[key] = {"verdict": "untested", **dict.fromkeys(
+                    ("p", "p_holm", "diff", "low", "high", "a_better", "b_better", "seeds", "test", "kind"))}
 
     def get(self, a: str, b: str, size: int) -> dict[str, Any]:
         """The comparison ``a - b`` (flipped when it was asked the other way round)."""
@@ -174,15 +178,35 @@ class _Comparisons:
 
 def _pair_crossover(curves, fits, comparisons: _Comparisons, a: str, b: str) -> dict[str, Any]:
     sizes = sorted(set(curves[a].sizes) & set(curves[b].sizes))
-    verdicts = [comparisons.get(a, b, n)["verdict"] for n in sizes]
+    made = [comparisons.get(a, b, n) for n in sizes]
     diffs = [curves[a].mean_at(n) - curves[b].mean_at(n) for n in sizes]
-    return scaling.crossover(sizes, verdicts, diffs, fits[a], fits[b])
+    result = scaling.crossover(sizes, [c["verdict"] for c in made], diffs, fits[a], fits[b])
+    result["models_at"] = [n for n, c in zip(sizes, made) if c.get("kind") == "models"]  # claims about two models
+    result["needs_seeds"] = any(c.get("needs_seeds") for c in made)
+    return result
 
 
 def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence | None = None,
                  predictions: dict[tuple, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Every finding about one task (see the module docstring); ``predictions`` are the store's arrays."""
+    """Every finding about one task alone (see the module docstring); ``predictions`` are the store's arrays.
+
+    Its claims are Holm-corrected among themselves; :func:`analyse` corrects a page's together.
+    """
     evidence = evidence or Evidence(rows=cells[cells["task"] == task].to_dict("records"))
+    found, comparisons = _measure(cells, task, run_info, evidence, predictions)
+    decide(comparisons.comparisons())
+    found["claims"] = _claims(comparisons.comparisons())
+    return _judge(found, comparisons)
+
+
+def _claims(comparisons: list[dict[str, Any] | None]) -> dict[str, int]:
+    """How many claims of each kind Holm's correction covered."""
+    return {kind: sum(1 for c in comparisons if c and c.get("kind") == kind) for kind in ("setup", "models")}
+
+
+def _measure(cells, task: str, run_info: dict[str, Any], evidence: Evidence,
+             predictions: dict[tuple, dict[str, Any]] | None) -> tuple[dict[str, Any], _Comparisons]:
+    """What one task measured, and the comparisons its sentences need (asked, not yet decided)."""
     families = tables.solver_families(cells, task)
     sizes = tables.sizes_of(cells, task)
     board_rows = _records(tables.leaderboard(cells, task, evidence))
@@ -212,17 +236,27 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
         found["best"]["val_crossfit"] = crossfit_winner(_validation(predictions, task, largest))
     found["family_best"] = {f: b["solver"] for f, b in found["bests_large"].items()}
     found["scaling"] = _scaling_rows(curves, fits, target)
+    found["confusion"] = _confusion(cells, task, best_solver, largest)
+    found["pareto"] = _pareto([r for r in board_rows if r["train_size"] == largest])
 
     comparisons = _Comparisons(evidence, task)
-    others = [s for s in sorted(curves) if s != best_solver and largest in curves[s].sizes]
-    for other in others if best_solver else []:
+    found["others"] = [s for s in sorted(curves) if s != best_solver and largest in curves[s].sizes]
+    for other in found["others"] if best_solver else []:
         comparisons.ask(best_solver, other, largest)
-    rivals = {s: {f: b for f, b in found["family_best"].items() if f != families.get(s)} for s in curves}
-    for s, by_family in rivals.items():
+    found["rivals"] = {s: {f: b for f, b in found["family_best"].items() if f != families.get(s)} for s in curves}
+    for s, by_family in found["rivals"].items():
         for b in by_family.values():
             for n in sorted(set(curves[s].sizes) & set(curves[b].sizes)):
                 comparisons.ask(s, b, n)
-    comparisons.decide()
+    return found, comparisons
+
+
+def _judge(found: dict[str, Any], comparisons: _Comparisons) -> dict[str, Any]:
+    """The verdicts and sentences of a task, once its comparisons are decided."""
+    comparisons.settle()
+    best_solver, largest, curves, fits = (found["best"] or {}).get("solver"), found["largest"], found["curves"], \
+        found["fits"]
+    others, rivals = found.pop("others"), found.pop("rivals")
     found["untested"] = sum(1 for c in comparisons.made.values() if c.get("verdict") == "untested")
     found["tests"] = [{"solver": o, **c, "standing": FLIP[c["verdict"]]}  # standing: the other against the best
                       for o in others for c in [comparisons.get(best_solver, o, largest)]] if best_solver else []
@@ -230,8 +264,6 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
     found["solver_crossovers"] = {s: {f: _pair_crossover(curves, fits, comparisons, s, b) for f, b in by_family.items()}
                                   for s, by_family in rivals.items()}
     found["crossovers"] = _family_crossovers(found)
-    found["confusion"] = _confusion(cells, task, best_solver, largest)
-    found["pareto"] = _pareto([r for r in board_rows if r["train_size"] == largest])
     found["warnings"] = _warnings(found)
     found["limitations"] = sentences.limitations(found)
     found["headline"] = sentences.headline(found)
@@ -310,9 +342,17 @@ def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
     cells = tables.frame(rows)
     pairs = {k: (v["test_true"], v["test_pred"]) for k, v in (predictions or {}).items() if "test_pred" in v}
     evidence = Evidence(pairs, cells.to_dict("records"))
-    tasks = [analyse_task(cells, t, run_info, evidence, predictions) for t in sorted(cells["task"].dropna().unique())]
-    for found in tasks:
-        found["capacity"] = capacity.study(every_scale, found["task"], all_predictions)
+    names = sorted(cells["task"].dropna().unique())
+    measured = [_measure(cells, t, run_info, evidence, predictions) for t in names]
+    studies = [capacity.ask(every_scale, t, all_predictions) for t in names]
+    page = [c for _, asked in measured for c in asked.comparisons()]
+    page += [c for study in studies if study for c in study.comparisons()]
+    decide(page)  # Holm over every claim of each kind on the page: all tasks, learning curves and model sizes
+    claims = _claims(page)
+    tasks = [_judge(found, asked) for found, asked in measured]
+    for found, study in zip(tasks, studies):
+        found["capacity"] = study.finish(len([c for c in page if c])) if study else None
+        found["claims"] = claims
     across = None
     if len(tasks) >= 2:
         across = ranks_across(

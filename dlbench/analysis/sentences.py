@@ -48,13 +48,17 @@ def crossover_sentence(fa: str, a: str, fb: str, b: str, r: dict[str, Any]) -> s
                 "no difference there is significant on the paired test over test examples.")
     lead, lead_s, trail, trail_s = (fa, a, fb, b) if r["kind"] in ("overtakes", "ahead") else (fb, b, fa, a)
     lead_w, trail_w = _who(lead, lead_s), _who(trail, trail_s)
+    if r.get("needs_seeds"):  # one seed: two trained models were compared, not the families
+        return _models_sentence(lead_w, trail_w, r)
     lead_w = lead_w[0].upper() + lead_w[1:]
     if r["source"] == "measured":
         return (f"{lead_w} overtakes {trail_w} at about {scaling.fmt_n(r['n'])} training examples: "
-                f"significantly behind at n={r['low']:,}, significantly ahead at n={r['high']:,}.")
+                f"significantly behind at n={r['low']:,}, significantly ahead at n={r['high']:,}"
+                f"{_over(r)}.")
     tied = [n for n in r["sizes"] if n not in r["significant"]]
     sentence = f"{lead_w} is significantly ahead of {trail_w} at {_sizes(r['significant'])}"
     sentence += f" and tied at {_sizes(tied)}" if tied else ""
+    sentence += _over(r)
     ext = r.get("extrapolated")
     if ext is None:
         return sentence + "."
@@ -64,6 +68,25 @@ def crossover_sentence(fa: str, a: str, fb: str, b: str, r: dict[str, Any]) -> s
     return sentence + (f"; the fitted curves say {FAMILY_LABEL.get(trail, trail)} would overtake at about "
                        f"{scaling.fmt_n(ext['n'])} examples ({_interval_words(ext['low'], ext['high'])}; "
                        "an extrapolation).")
+
+
+def _over(r: dict[str, Any]) -> str:
+    """Which test a crossover's verdicts rest on: over seeds, except where the seeds trained the same models."""
+    same = [n for n in r.get("models_at", []) if n in r["sizes"]]
+    if not same:
+        return " (paired t-tests over the seeds)"
+    return (f" (paired t-tests over the seeds; at {_sizes(same)} every seed gave the same difference, as when "
+            "each trained the same two models, so the test there is over test examples)")
+
+
+def _models_sentence(lead_w: str, trail_w: str, r: dict[str, Any]) -> str:
+    """A crossover measured with one seed: about the two trained models on this test set, never the families."""
+    if r["source"] == "measured":
+        where = (f"its model is behind at n={r['low']:,} and ahead at n={r['high']:,}")
+    else:
+        where = f"its model is ahead at {_sizes(r['significant'])}"
+    return (f"On this test set, {lead_w}'s trained model beats {trail_w}'s: {where} (paired test over test "
+            "examples, one seed). Whether the families differ needs seeds: run with --seeds 3.")
 
 
 def _interval_words(low, high) -> str:
@@ -82,7 +105,8 @@ def best_sentence(found) -> str:
         over = f"over {best['seeds']} seeds and the test examples" if best["seeds"] > 1 else "over the test examples"
         ci = f" (95% interval {best['low']:.3f}–{best['high']:.3f} {over})"
     tied = found.get("tied_with_best") or []
-    ties = f"; tied with it on the paired test: {', '.join(tied)}" if tied else ""
+    test = "paired test over test examples" if best["seeds"] <= 1 else "paired t-test over the seeds"
+    ties = f"; tied with it on the {test}: {', '.join(tied)}" if tied else ""
     honest = best.get("val_crossfit")
     picked = f" ({fmt(honest)} for the choice among solvers, cross-fitted)" if honest is not None else ""
     return (f"Best by validation score: {best['solver']} ({FAMILY_LABEL.get(best['family'], best['family'])}), "
@@ -154,7 +178,8 @@ def limitations(found) -> list[str]:
     out = []
     if found["seeds"] == 1 and found["sizes"]:
         out.append("One seed per cell: intervals and paired tests are over the test examples only; they do not "
-                   "include the variation from drawing another training subset (run with --seeds 3 for that).")
+                   "include the variation from drawing another training subset, so they compare trained models, "
+                   "not solvers or families (run with --seeds 3 for that).")
     untuned = [r["solver"] for r in found["board"] if (r.get("untuned") or 0) > 0]
     if untuned:
         out.append(f"Defaults only, untuned (the --budget ran out first; `dlbench run --resume` tunes them): "

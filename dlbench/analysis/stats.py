@@ -4,7 +4,9 @@ Owns the numbers a report may claim from per-example correctness arrays (``True`
 solver's prediction on a test example was right): the interval of an accuracy (Wilson for one
 seed, a two-stage bootstrap over seeds and examples for several), the paired comparison of two
 solvers on the same test examples (paired bootstrap interval of the accuracy difference,
-McNemar's exact test or a sign-flip permutation test), Holm's correction across comparisons,
+McNemar's exact test or a sign-flip permutation test), the comparison of two setups by their
+per-seed scores (a t-test whose variance is the variation between training subsets), Holm's
+correction across comparisons,
 the verdict a corrected p-value supports, and the Friedman / Iman-Davenport test with the
 Nemenyi critical difference across datasets.
 
@@ -249,6 +251,68 @@ def paired_comparison(correct_a: Any, correct_b: Any, seed: int = 0, draws: int 
     return {"diff": diff, "low": float(low), "high": float(high), "p": min(1.0, p), "test": test,
             "n_examples": n, "n_seeds": n_seeds, "discordant": int(nonzero.size),
             "a_better": a_better, "b_better": b_better}
+
+
+# --------------------------------------------------------------------------- setups: seeds as the unit
+
+
+def seed_comparison(scores_a: Sequence[float], scores_b: Sequence[float], paired: bool = True,
+                    level: float = LEVEL) -> dict[str, Any]:
+    """Compare two *setups* (solvers as methods, families, model sizes, runs) by their per-seed scores.
+
+    A setup is a way to train a model, so a claim about it must count how much its score moves
+    when another training subset (and solver seed) is drawn. The unit here is the seed: each
+    score is one trained model's accuracy on the whole test set.
+
+    Parameters
+    ----------
+    scores_a, scores_b : sequence of float
+        One score per seed. ``paired``: entry ``i`` of both comes from the same seed, so the
+        same training subset (a paired t-test on the differences, ``seeds - 1`` degrees of
+        freedom). Otherwise the seeds are unrelated (two runs): Welch's t-test.
+    level : float
+        Confidence level of the interval of the difference.
+
+    Returns
+    -------
+    dict
+        ``diff`` (mean of A minus mean of B), ``low``/``high`` (t interval), ``p`` (two-sided),
+        ``test``, ``n_seeds`` (the smaller side), and ``reason`` when no test is possible:
+        fewer than two seeds on a side, or seeds that did not vary (every seed gave the same
+        difference, as when every seed trained the same models: no training variance to count,
+        ``p`` is None then too).
+
+    Examples
+    --------
+    >>> r = seed_comparison([0.91, 0.93, 0.92], [0.90, 0.91, 0.90])
+    >>> round(r["diff"], 3), r["test"], r["p"] < 0.05
+    (0.017, 'paired t over 3 seeds', True)
+    """
+    a, b = np.asarray(scores_a, dtype=float), np.asarray(scores_b, dtype=float)
+    if paired and a.shape != b.shape:
+        raise ValueError(f"paired scores need one per seed on both sides, got {a.size} and {b.size}")
+    _z(level)
+    diff = float(a.mean() - b.mean()) if a.size and b.size else None
+    out: dict[str, Any] = {"diff": diff, "low": None, "high": None, "p": None, "test": None,
+                           "n_seeds": int(min(a.size, b.size)), "reason": None}
+    if min(a.size, b.size) < 2:
+        out["reason"] = "one seed: the variation between training subsets cannot be measured"
+        return out
+    if paired:
+        d = a - b
+        se, df = float(d.std(ddof=1)) / math.sqrt(d.size), d.size - 1
+        out["test"] = f"paired t over {d.size} seeds"
+    else:
+        va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+        se = math.sqrt(va + vb)
+        df = (va + vb) ** 2 / (va ** 2 / (a.size - 1) + vb ** 2 / (b.size - 1)) if se > 0 else 1.0
+        out["test"] = f"Welch t over {a.size} and {b.size} seeds"
+    if se <= _TOL * max(1.0, abs(diff)):
+        out["reason"] = "every seed gave the same difference: the seeds show no training variance"
+        return out
+    t = stats.t.ppf(0.5 + level / 2.0, df)
+    out.update(low=float(diff - t * se), high=float(diff + t * se), p=float(2 * stats.t.sf(abs(diff) / se, df)))
+    return out
 
 
 # --------------------------------------------------------------------------- multiplicity, verdict
