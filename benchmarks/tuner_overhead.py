@@ -26,7 +26,7 @@ def measure(solver_name: str, task: str, trials: int) -> dict[str, float]:
     solver_cls = registry.get("solver", solver_name)
     dataset = registry.get("task", task)().load()
     X, y = dataset.X_train, dataset.y_train
-    defaults = solver_cls().get_params()
+    defaults = solver_cls().get_params(deep=False)
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         # Forked first: a process that has run TensorFlow operations must not fork.

@@ -1,8 +1,9 @@
 """One contract for every solver and every offline task dlbench registers.
 
-A solver: sklearn conventions, shapes, ``classes_``, string labels, two and more classes,
-determinism for a fixed seed, and no peeking: predictions on data it never saw do not change
-what it learned. A task: metadata, a valid Dataset and a held-out split that never changes.
+A solver: a scikit-learn estimator (scikit-learn's own checks, ``clone``, ``repr``, ``score``,
+``NotFittedError``), shapes, ``classes_``, string labels, two and more classes, determinism for
+a fixed seed, and no peeking: predictions on data it never saw do not change what it learned.
+A task: metadata, a valid Dataset and a held-out split that never changes.
 """
 
 from __future__ import annotations
@@ -10,8 +11,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import estimator_checks
+from sklearn.utils.estimator_checks import (
+    check_estimators_unfitted,
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
 
+from dlbench import Solver
 from dlbench.core.errors import SolverUnavailable
+from dlbench.core.estimator import METRICS
 from dlbench.core.registry import discover
 from dlbench.core.solver import FAMILIES, modality_of
 from dlbench.core.task import MODALITIES, Dataset
@@ -53,7 +66,7 @@ def make_data(modality: str, n_classes: int, n: int = 60, seed: int = 0):
 
 
 def fast(cls):
-    params = cls().get_params()
+    params = cls().get_params(deep=False)
     return cls(**{k: v for k, v in FAST.items() if k in params}, **CONTRACT_PARAMS.get(cls.name, {}))
 
 
@@ -83,12 +96,31 @@ def test_solver_metadata_and_params(name):
     assert cls.name == name and cls.family in FAMILIES and cls.description
     assert set(cls.modalities) <= set(MODALITIES)
     solver = cls()
-    params = solver.get_params()
+    params = solver.get_params(deep=False)
     assert not any(k.endswith("_") for k in vars(solver)), "__init__ must not set fitted state"
-    assert type(solver)(**params).get_params() == params
-    from sklearn.base import clone
-
+    assert type(solver)(**params).get_params() == params == solver.get_params(deep=True)
     assert clone(solver).get_params() == params
+    assert repr(solver) == f"{cls.__name__}()"  # scikit-learn's print_changed_only: defaults not shown
+    if params:
+        first = min(params)
+        assert repr(solver.set_params(**{first: 12345})) == f"{cls.__name__}({first}=12345)"
+
+
+#: scikit-learn's own checks that need no fit on its numeric arrays (dlbench's solvers take a
+#: DataFrame, texts or images): the five the contract asks for, then cloning, ``repr`` and tags
+#: (those from scikit-learn 1.6 on).
+SKLEARN_CHECKS = [check_get_params_invariance, check_set_params, check_no_attributes_set_in_init,
+                  check_parameters_default_constructible, check_estimators_unfitted] + [
+    getattr(estimator_checks, name) for name in ("check_estimator_cloneable", "check_estimator_repr",
+                                                 "check_valid_tag_types", "check_estimator_tags_renamed")
+    if hasattr(estimator_checks, name)]
+
+
+@pytest.mark.parametrize("check", SKLEARN_CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize("name", SOLVERS)
+def test_solver_passes_sklearn_check(name, check):
+    """Cheap for every family: construction and clones only (predicting unfitted builds no model)."""
+    check(name, REGISTRY.solvers[name].obj(**CONTRACT_PARAMS.get(name, {})))
 
 
 @pytest.mark.parametrize("name,modality", CASES)
@@ -108,6 +140,12 @@ def test_solver_fit_predict_contract(name, modality, n_classes):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-4)
     size = solver.model_size()
     assert set(size) >= {"n_params", "model_bytes"}
+    assert solver.score(X, y) == pytest.approx(np.mean(pred.astype(str) == y.astype(str)))
+    unfitted = clone(solver)
+    assert type(unfitted) is cls and unfitted.get_params(deep=False) == solver.get_params(deep=False)
+    assert not [k for k in vars(unfitted) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        unfitted.predict(X)
 
 
 @pytest.mark.parametrize("name,modality", CASES)
@@ -155,6 +193,122 @@ def test_a_tuned_configuration_saves_too(tmp_path):
     np.testing.assert_array_equal(loaded.predict_proba(X), solver.predict_proba(X))
 
 
+class NearestCentroid(Solver):
+    """The README's plugin example, unchanged: what a plugin author writes gets the estimator API."""
+
+    name = "nearest-centroid"
+    family = "shallow"
+    modalities = ("tabular",)
+    description = "Predicts the class whose (shrunken) mean is closest."
+
+    def __init__(self, shrink: float = 0.0, seed: int = 0):
+        self.shrink = shrink
+        self.seed = seed
+
+    def fit(self, X, y):
+        X, y = X.to_numpy(dtype=float), np.asarray(y)
+        self.classes_ = np.unique(y)
+        means = np.stack([X[y == c].mean(axis=0) for c in self.classes_])
+        self.centroids_ = (1 - self.shrink) * means + self.shrink * X.mean(axis=0)
+        return self
+
+    def predict_proba(self, X):
+        d = ((X.to_numpy(dtype=float)[:, None, :] - self.centroids_) ** 2).sum(axis=2)
+        e = np.exp(-(d - d.min(axis=1, keepdims=True)))
+        return e / e.sum(axis=1, keepdims=True)
+
+
+def test_a_plugin_solver_is_a_scikit_learn_estimator():
+    from sklearn.base import is_classifier
+    from sklearn.model_selection import cross_val_score
+    from sklearn.utils.validation import check_is_fitted
+
+    X, y = make_data("tabular", 3)
+    X = X[["x", "z"]].fillna(0.0)
+    solver = NearestCentroid(shrink=0.5)
+    assert repr(solver) == "NearestCentroid(shrink=0.5)" and is_classifier(solver)
+    for call in (lambda: solver.predict(X), lambda: solver.predict_proba(X), lambda: solver.score(X, y),
+                 solver.model_size, lambda: check_is_fitted(solver)):
+        with pytest.raises(NotFittedError, match="NearestCentroid instance is not fitted yet"):
+            call()
+    assert solver.fit(X, y) is solver
+    check_is_fitted(solver)
+    pred = solver.predict(X)
+    assert solver.score(X, y) == pytest.approx(np.mean(pred == y))
+    codes = np.searchsorted(solver.classes_, y)  # integer labels: compared as strings, as dlbench stores them
+    assert clone(solver).fit(X, codes).score(X, codes.astype(str)) == pytest.approx(np.mean(pred == y))
+    weights = (np.arange(len(y)) % 2).astype(float)
+    assert solver.score(X, y, sample_weight=weights) == pytest.approx(np.average(pred == y, weights=weights))
+    copy = clone(solver)
+    assert copy.get_params() == {"shrink": 0.5, "seed": 0} and not hasattr(copy, "centroids_")
+    with pytest.raises(NotFittedError):
+        copy.predict(X)
+    scores = cross_val_score(NearestCentroid(), X, y, cv=3)  # clone, tags and score, as scikit-learn uses them
+    assert scores.shape == (3,) and scores.min() > 0.8
+    for check in SKLEARN_CHECKS:
+        check("nearest-centroid", solver)
+
+
+def test_get_params_deep_and_nested_set_params_as_scikit_learn():
+    """A parameter that is itself an estimator shows up as ``name__sub``, and can be set so."""
+    from dlbench.solvers.rule import OneR
+
+    class Wrapper(NearestCentroid):
+        def __init__(self, inner=None, **kwargs):
+            self.inner = inner
+            super().__init__(**kwargs)
+
+    solver = Wrapper(inner=OneR(n_bins=3), shrink=0.1)
+    shallow, deep = solver.get_params(deep=False), solver.get_params(deep=True)
+    assert set(shallow) == {"inner", "seed", "shrink"}
+    assert deep == {**shallow, "inner__n_bins": 3, "inner__min_bin_fraction": 0.01}
+    assert solver.set_params(inner__n_bins=7, shrink=0.2) is solver
+    assert solver.inner.n_bins == 7 and solver.shrink == 0.2
+    assert repr(solver) == "Wrapper(inner=OneR(n_bins=7), shrink=0.2)"
+    for bad in ({"nope": 1}, {"inner__nope": 1}, {"nope__n_bins": 1}):
+        with pytest.raises(ValueError, match="Invalid parameter"):
+            solver.set_params(**bad)
+    copy = clone(solver)
+    assert copy.inner is not solver.inner and repr(copy) == repr(solver)
+    assert copy.get_params() == {**solver.get_params(), "inner": copy.inner}
+    for check in SKLEARN_CHECKS:
+        check("wrapper", solver)
+
+
+def test_import_dlbench_and_its_solvers_stays_light(tmp_path):
+    """Importing, listing, constructing, configuring and printing solvers loads nothing heavy; an
+    unfitted solver's ``predict`` loads scikit-learn for its ``NotFittedError``, never Keras."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+        import dlbench
+        from dlbench.core.registry import discover
+
+        def heavy():
+            return sorted({m.split(".")[0] for m in sys.modules} & {"sklearn", "tensorflow", "keras",
+                                                                    "keras_tuner", "xgboost"})
+
+        solvers = [plugin.obj() for plugin in discover().solvers.values()]
+        for solver in solvers:
+            repr(solver.set_params(**solver.get_params(deep=True)))
+        print(heavy())
+        for solver in solvers:
+            try:
+                solver.predict([[0.0]])
+            except AttributeError as exc:  # NotFittedError is one
+                assert type(exc).__name__ == "NotFittedError", exc
+            else:
+                raise AssertionError(f"{solver!r} predicted before fit")
+        print(heavy())
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["[]", "['sklearn']"]
+
+
 def test_modality_of():
     assert modality_of(pd.DataFrame({"a": [1]})) == "tabular"
     assert modality_of(np.array(["a b"])) == "text"
@@ -165,7 +319,7 @@ def test_modality_of():
 def test_task_metadata(name):
     meta = REGISTRY.tasks[name].obj.metadata()
     assert meta["name"] == name and meta["modality"] in MODALITIES
-    assert meta["problem"] == "classification"
+    assert meta["problem"] == "classification" and meta["metric"] in METRICS  # what Solver.score computes
     assert meta["description"] and meta["source"] and meta["license"]
 
 

@@ -1,23 +1,24 @@
 """The solver contract shared by the rule-based, shallow and deep families.
 
-Owns :class:`Solver`: scikit-learn conventions (``__init__`` stores parameters only, ``fit``
-returns ``self``, fitted state ends in ``_``, ``get_params``/``set_params`` so
-``sklearn.base.clone`` works) and the metadata dlbench lists without importing anything
-heavy. It does not own tuning, timing or evaluation: those belong to the runner.
+Owns :class:`Solver`: the metadata dlbench lists without importing anything heavy, the size
+axis, the tuning hooks, ``predict`` from ``predict_proba`` and the size report. The
+scikit-learn estimator protocol it builds on (``get_params``/``set_params``, ``clone``,
+``repr``, ``score``, ``NotFittedError``) is :mod:`dlbench.core.estimator`'s. It does not own
+tuning, timing or evaluation: those belong to the runner.
 """
 
 from __future__ import annotations
 
-import inspect
 import pickle
 from typing import Any, ClassVar
 
 import numpy as np
 
+from dlbench.core.estimator import Estimator
+
 FAMILIES = ("rule", "shallow", "deep")
 #: The solver and family name of the rows dlbench builds from the other solvers' predictions.
 ENSEMBLE = "ensemble"
-_NAMED = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 def modality_of(X) -> str:
@@ -64,14 +65,23 @@ def scales_for(solver_cls, scales: list[float], modality: str) -> list[float]:
     return scaled(scales, modality) if scaled else [1.0]
 
 
-class Solver:
-    """A classifier of one family for one or more modalities.
+class Solver(Estimator):
+    """A classifier of one family for one or more modalities, and a scikit-learn estimator.
 
     Subclasses set ``name``, ``family``, ``modalities`` and ``description``, take their
-    hyperparameters as keyword arguments of ``__init__`` (stored unchanged), and implement
-    ``fit(X, y)`` (returning ``self`` and setting ``classes_``) and ``predict_proba(X)``.
-    ``predict`` and the size report come for free. Import heavy libraries inside methods,
-    never at module level.
+    hyperparameters as keyword arguments of ``__init__`` (stored unchanged, nothing else set
+    there), and implement ``fit(X, y)`` (returning ``self`` and setting ``classes_``; fitted state
+    ends in ``_``) and ``predict_proba(X)``. Import heavy libraries inside methods, never at
+    module level.
+
+    What comes for free: ``predict`` (the most probable of ``classes_``) and the size report;
+    from :class:`~dlbench.core.estimator.Estimator`, scikit-learn's estimator protocol:
+    ``get_params(deep=...)``/``set_params`` (nested ``name__sub`` keys too), so
+    ``sklearn.base.clone`` gives an unfitted equal; a ``repr`` with the non-default parameters;
+    ``score(X, y)``, the task's metric (accuracy, labels compared as strings) of ``predict``;
+    ``sklearn.exceptions.NotFittedError`` from ``predict``, ``predict_proba``, ``model_size`` and
+    ``save_parts`` before ``fit``, also where a subclass overrides them; and a classifier's
+    estimator tags, so scikit-learn's model selection (``cross_val_score``) takes a solver.
     """
 
     name: ClassVar[str] = ""
@@ -89,35 +99,6 @@ class Solver:
     #: Parameters that apply to some input modalities only (name -> modalities): a model card
     #: lists a parameter only where it applies.
     modality_params: ClassVar[dict[str, tuple[str, ...]]] = {}
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        # A subclass may add parameters and pass the rest on with **kwargs: then the parent's
-        # parameters are its parameters too.
-        names: set[str] = set()
-        for klass in cls.__mro__:
-            if "__init__" not in vars(klass) or klass is object:
-                continue
-            params = inspect.signature(klass.__init__).parameters.values()
-            names.update(p.name for p in params if p.name != "self" and p.kind in _NAMED)
-            if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-                break
-        return sorted(names)
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params) -> "Solver":
-        valid = set(self._param_names())
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"{type(self).__name__} has no parameter {key!r}; valid: {sorted(valid)}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
 
     @classmethod
     def accepts(cls, task) -> bool:

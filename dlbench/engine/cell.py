@@ -189,7 +189,7 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
     predictions = None
     try:
         limit_threads(settings.threads)  # before tuning: its trials are most of the cell's fits
-        defaults = solver_cls(**extra_params).get_params()
+        defaults = solver_cls(**extra_params).get_params(deep=False)
         if "seed" in defaults:
             defaults["seed"] = cell.seed
         if settings.threads:

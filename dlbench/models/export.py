@@ -158,7 +158,7 @@ def _export_one(run_dir: Path, row: dict, roles: list[str], predictions: dict, d
         shutil.rmtree(dest, ignore_errors=True)
         return {**entry, "reason": f"saved, but it cannot be loaded back ({' '.join(str(exc).split())[:200]})"}
     # The parameters it was fitted with (the refit's: all n examples, the epochs found), not the tuned ones.
-    card["params"] = cards.applicable_params(loaded.solver.get_params(), solver_classes.get(solver),
+    card["params"] = cards.applicable_params(loaded.solver.get_params(deep=False), solver_classes.get(solver),
                                              dataset.modality)
     card["reproduced"] = _reproduces(loaded, dataset, arrays)
     if card["reproduced"] is False:
