@@ -197,7 +197,7 @@ def test_trial_timeout_stops_a_trial_and_marks_it(misbehaving, cli):
 
 def test_budget_stops_the_run_and_reports_skipped_cells(misbehaving, cli):
     proc = cli("run", "wine", "--solvers", "slow", "--sizes", "30,60,90,full", "--seeds", "3", "--trials", "1",
-               "--budget", "3s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
+               "--budget", "5s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
     assert proc.returncode == 0, proc.stderr
     rows = rows_of(run_folder(proc.stdout))
     assert len(rows) == 12

@@ -13,7 +13,8 @@ import os
 import numpy as np
 import pytest
 
-from dlbench.analysis import findings, scaling
+from dlbench.analysis import findings
+from dlbench.analysis.extrapolation import examples_needed, extrapolate
 from dlbench.core.solver import Solver
 from dlbench.core.task import Dataset
 from dlbench.engine.cell import Cell, CellSettings, run_cell
@@ -94,27 +95,33 @@ def test_crossing_curves_overtake_at_the_right_size(seeds):
         assert "deep learning (deep)'s trained model beats shallow ML (shallow)'s" in cross["sentence"]
     else:
         assert "overtakes shallow ML (shallow) at about" in cross["sentence"]
-        assert "(paired t-tests over the seeds)" in cross["sentence"]
+        assert "(moderated paired t-tests over the seeds)" in cross["sentence"]
 
 
-def test_four_sizes_extrapolate_nothing():
-    sizes = [50, 100, 200, 400]
-    curve = scaling.Curve(sizes=sizes, means=[1 - 2 * n ** -0.5 for n in sizes],
-                          lows=[0.0] * 4, highs=[1.0] * 4)
-    curve.by_seed = {n: {0: m} for n, m in zip(sizes, curve.means)}
-    fit = scaling.check_extrapolation(curve, scaling.fit_power_law(curve))
-    assert fit.reliable and not fit.extrapolates and "needs at least 5" in fit.check
-    assert scaling.predictions(fit) == {10: None, 100: None}
-    assert scaling.n_for_target(curve, fit, 0.99)["source"] == "unknown"
+def _seeded(means, seeds=3, sd=0.004, seed=0):
+    """size -> {seed: score}: each seed's model a little better or worse than the curve."""
+    rng = np.random.default_rng(seed)
+    return {n: {s: m + rng.normal(0, sd) for s in range(seeds)} for n, m in means.items()}
+
+
+def test_four_sizes_extrapolate_nothing_and_say_why():
+    x = extrapolate("s", _seeded({n: 1 - 2 * n ** -0.5 for n in (50, 100, 200, 400)}), n_test=2000)
+    assert not x.extrapolates and "4 measured sizes" in x.reason and x.score(4000) is None
+    assert examples_needed(x, 0.99, {n: 1 - 2 * n ** -0.5 for n in (50, 100, 200, 400)})["source"] == "unknown"
 
 
 def test_a_failed_held_out_check_refuses_to_extrapolate():
-    sizes = [50, 100, 200, 400, 800]
-    means = [0.6, 0.7, 0.75, 0.78, 0.95]  # a jump at the largest size the smaller ones do not predict
-    curve = scaling.Curve(sizes=sizes, means=means, lows=[m - 0.01 for m in means], highs=[m + 0.01 for m in means],
-                          by_seed={n: {0: m} for n, m in zip(sizes, means)})
-    fit = scaling.check_extrapolation(curve, scaling.fit_power_law(curve))
-    assert not fit.extrapolates and "held-out check failed" in fit.check
+    means = {50: 0.6, 100: 0.7, 200: 0.75, 400: 0.78, 800: 0.95}  # a jump the smaller sizes do not predict
+    x = extrapolate("s", _seeded(means), n_test=2000)
+    assert not x.extrapolates and x.pred_10x is None
+    assert "held-out check failed" in x.reason or "bends the wrong way" in (x.ill_behaved or "")
+
+
+def test_a_clean_power_law_extrapolates_at_most_10x_with_an_interval():
+    means = {n: 1 - (2 * n ** -0.5 + 0.05) for n in (50, 100, 200, 400, 800, 1600)}
+    x = extrapolate("s", _seeded(means, sd=0.002), n_test=5000)
+    assert x.extrapolates and x.pred_10x_low <= 1 - (2 * 16000 ** -0.5 + 0.05) <= x.pred_10x_high
+    assert x.score(16000) is not None and x.score(17000) is None  # nothing past 10x the largest size
 
 
 # -- cells: every family on n, Hyperband's full budget, intervals from one seed --------------------

@@ -87,7 +87,9 @@ class Evidence:
         examples = stats.paired_comparison(np.vstack([ca[s] for s in seeds]), np.vstack([cb[s] for s in seeds]),
                                            seed=_seed_of(task, a, b, size))
         setup = stats.seed_comparison([ca[s].mean() for s in seeds], [cb[s].mean() for s in seeds])
-        common = {"seeds": len(seeds), "size": int(size), "discordant": examples["discordant"], "a_better": examples["a_better"], "b_better": examples["b_better"]}
+        common = {"seed_diffs": [float(ca[s].mean() - cb[s].mean()) for s in seeds], "seeds": len(seeds),
+                  "size": int(size), "discordant": examples["discordant"], "a_better": examples["a_better"],
+                  "b_better": examples["b_better"]}
         if setup["p"] is not None:
             return {**common, "kind": "setup", "needs_seeds": False, **{k: setup[k] for k in ("diff", "low", "high",
                                                                                               "p", "test")}}
@@ -100,8 +102,14 @@ def decide(comparisons: list[dict[str, Any] | None]) -> list[str]:
 
     Claims about setups (``kind`` ``setup``) and about trained models (``models``) are
     corrected separately, each over every claim of its kind in ``comparisons`` (a page's worth).
-    The corrected p-value is written back into each comparison as ``p_holm``.
+    The setup claims' paired t-tests are first moderated together (:func:`stats.moderated_paired_t`):
+    with 3 seeds each has 2 degrees of freedom, and the page's other claims say how much seeds
+    move a difference. The corrected p-value is written back into each comparison as ``p_holm``.
     """
+    setups = [c for c in comparisons if c and c.get("kind") == "setup" and c.get("seed_diffs")]
+    for c, moderated in zip(setups, stats.moderated_paired_t([c["seed_diffs"] for c in setups])):
+        if moderated is not None:
+            c.update({k: moderated[k] for k in ("diff", "low", "high", "p", "test")})
     adjusted: list[float | None] = [None] * len(comparisons)
     for kind in {c.get("kind") for c in comparisons if c}:
         ps = stats.holm([c["p"] if c and c.get("kind") == kind else None for c in comparisons])

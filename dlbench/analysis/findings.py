@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import math
+import zlib
 from itertools import combinations
 from typing import Any
 
 from dlbench.analysis import capacity, scaling, sentences, stats, tables
 from dlbench.analysis.evidence import Evidence, crossfit_winner, decide
+from dlbench.analysis.extrapolation import Extrapolation, crossing, examples_needed, extrapolate
 from dlbench.analysis.tables import FAMILY_ORDER
 from dlbench.core import schema
 from dlbench.core.solver import ENSEMBLE
@@ -31,9 +33,11 @@ FAMILIES = tuple(FAMILY_ORDER)
 SUMMARY_COLUMNS = [
     "task", "solver", "family", "n_sizes", "n_min", "n_max", "seeds", "score_at_n_max", "score_low_at_n_max",
     "score_high_at_n_max", "val_score_at_n_max", "vs_best_at_n_max",
-    "fit_a", "fit_b", "fit_c", "fit_reliable", "fit_note", "extrapolates", "extrapolation_note",
-    "pred_score_10x", "pred_score_100x",
-    "target_score", "n_for_target", "n_for_target_source", "auc_log_n",
+    "fit_form", "fit_params", "ill_behaved", "extrapolates", "extrapolation_note",
+    "ceiling_score", "ceiling_low", "ceiling_high", "pred_score_10x", "pred_score_10x_low", "pred_score_10x_high",
+    "target_score", "n_for_target", "n_for_target_low", "n_for_target_high", "n_for_target_source", "auc_log_n",
+    "cheapest_tied_with_best", "cost_at_n_max", "gain_vs_best_single", "gain_low", "gain_high",
+    "cost_ratio_vs_best_single",
     *[f"crossover_vs_{f}_{part}" for f in FAMILIES for part in ("kind", "n", "low", "high")],
 ]
 
@@ -48,15 +52,16 @@ def _num(v) -> float | None:
 
 def target_score(run_info: dict[str, Any], highest: float | None) -> tuple[float | None, str]:
     """The target score and how it was chosen: ``config.target_score``, or 95% of the highest mean
-    *validation* score (never a test score: the target must not be tuned to the test set)."""
+    *test* accuracy measured on the task: the same kind of score as the curves it is read off.
+    It describes the curves and chooses nothing, so defining it on test scores tunes nothing to them."""
     configured = _num((run_info.get("config") or {}).get("target_score"))
     if configured is not None and 0 < configured <= 1:
         return configured, f"target score {configured:.3f} (set for the run)"
     if highest is None:
         return None, "no target score (no finished cell)"
     value = DEFAULT_TARGET_FRACTION * highest
-    return value, (f"target score {value:.3f} = {DEFAULT_TARGET_FRACTION:.0%} of the highest mean validation "
-                   f"score measured on this task ({highest:.3f})")
+    return value, (f"target test accuracy {value:.3f} = {DEFAULT_TARGET_FRACTION:.0%} of the highest mean test "
+                   f"accuracy measured on this task ({highest:.3f})")
 
 
 # -- per task -----------------------------------------------------------------------------------
@@ -130,16 +135,27 @@ def _confusion(cells, task: str, solver: str | None, size: int | None) -> dict[s
             "seeds": len(mine), "classes": [str(c) for c in classes], "matrix": matrix}
 
 
-def _scaling_rows(curves, fits, target) -> dict[str, dict[str, Any]]:
+def _extrapolations(curves, evidence: Evidence, task: str, n_test: int | None) -> dict[str, Extrapolation]:
+    """Every solver's bounded extrapolation; one resampling seed per task, so their draws pair up."""
+    seed = zlib.crc32(task.encode())
+    return {s: extrapolate(s, c.by_seed, {n: evidence.correct(task, s, n) for n in c.sizes}, seed=seed, n_test=n_test)
+            for s, c in curves.items()}
+
+
+def _scaling_rows(curves, fits: dict[str, Extrapolation], target) -> dict[str, dict[str, Any]]:
+    """The scaling table: solvers measured at two or more sizes (an ensemble built at one size has no curve)."""
     out = {}
     for solver, curve in curves.items():
-        fit = fits[solver]
-        need = (scaling.n_for_target(curve, fit, target) if target is not None
-                else {"n": None, "source": "unknown", "note": ""})
-        out[solver] = {"solver": solver, "a": fit.a, "b": fit.b, "c": fit.c, "reliable": fit.reliable,
-                       "reason": fit.reason, "extrapolates": fit.extrapolates, "check": fit.check,
-                       "pred": scaling.predictions(fit), "need": need, "auc": scaling.area_under_curve(curve),
-                       "sizes": len(curve.sizes), "seeds": curve.seeds}
+        if len(curve.sizes) < 2:
+            continue
+        x = fits[solver]
+        need = (examples_needed(x, target, dict(zip(curve.sizes, curve.means))) if target is not None
+                else {"n": None, "low": None, "high": None, "source": "unknown", "words": "no target score"})
+        out[solver] = {"solver": solver, "form": x.form, "params": x.params, "extrapolates": x.extrapolates,
+                       "check": x.reason, "ill_behaved": x.ill_behaved, "held_out": x.held_out, "floor": x.floor,
+                       "floor_low": x.floor_low, "floor_high": x.floor_high, "pred_10x": x.pred_10x,
+                       "pred_10x_low": x.pred_10x_low, "pred_10x_high": x.pred_10x_high, "need": need,
+                       "auc": scaling.area_under_curve(curve), "sizes": len(curve.sizes), "seeds": curve.seeds}
     return out
 
 
@@ -161,7 +177,7 @@ class _Comparisons:
         for key, c in self.made.items():
             if c is None:
                 self.made[key] = {"verdict": "untested", **dict.fromkeys(
-                    ("p", "p_holm", "diff", "low", "high", "a_better", "b_better", "seeds", "test", "kind"))}
+                    ("p", "p_holm", "diff", "low", "high", "a_better", "b_better", "seeds", "test", "kind", "seed_diffs"))}
 
     def get(self, a: str, b: str, size: int) -> dict[str, Any]:
         """The comparison ``a - b`` (flipped when it was asked the other way round)."""
@@ -180,7 +196,7 @@ def _pair_crossover(curves, fits, comparisons: _Comparisons, a: str, b: str) -> 
     sizes = sorted(set(curves[a].sizes) & set(curves[b].sizes))
     made = [comparisons.get(a, b, n) for n in sizes]
     diffs = [curves[a].mean_at(n) - curves[b].mean_at(n) for n in sizes]
-    result = scaling.crossover(sizes, [c["verdict"] for c in made], diffs, fits[a], fits[b])
+    result = scaling.crossover(sizes, [c["verdict"] for c in made], diffs, lambda: crossing(fits[a], fits[b]))
     result["models_at"] = [n for n, c in zip(sizes, made) if c.get("kind") == "models"]  # claims about two models
     result["needs_seeds"] = any(c.get("needs_seeds") for c in made)
     return result
@@ -195,6 +211,7 @@ def analyse_task(cells, task: str, run_info: dict[str, Any], evidence: Evidence 
     evidence = evidence or Evidence(rows=cells[cells["task"] == task].to_dict("records"))
     found, comparisons = _measure(cells, task, run_info, evidence, predictions)
     decide(comparisons.comparisons())
+    decide(found["csv_only"].comparisons())
     found["claims"] = _claims(comparisons.comparisons())
     return _judge(found, comparisons)
 
@@ -211,12 +228,13 @@ def _measure(cells, task: str, run_info: dict[str, Any], evidence: Evidence,
     sizes = tables.sizes_of(cells, task)
     board_rows = _records(tables.leaderboard(cells, task, evidence))
     curves = tables.curves(cells, task, evidence)
-    fits = {s: scaling.check_extrapolation(c, scaling.fit_power_law(c)) for s, c in curves.items()}
     smallest, largest = (sizes[0], sizes[-1]) if sizes else (None, None)
     best_solver = chosen_models(cells, task).get("winner")
     mine = tables.ok_cells(cells[cells["task"] == task])
-    highest_val = mine.groupby(["solver", "train_size"])["val_score"].mean().max() if len(mine) else None
-    target, target_rule = target_score(run_info, _num(highest_val))
+    n_test = int(mine["n_test"].max()) if "n_test" in mine and mine["n_test"].notna().any() else None
+    fits = _extrapolations(curves, evidence, task, n_test)
+    highest = max((m for c in curves.values() for m in c.means), default=None)
+    target, target_rule = target_score(run_info, _num(highest))
 
     found: dict[str, Any] = {
         "task": task, "meta": _task_meta(run_info, task), "sizes": sizes, "families": families,
@@ -243,11 +261,18 @@ def _measure(cells, task: str, run_info: dict[str, Any], evidence: Evidence,
     found["others"] = [s for s in sorted(curves) if s != best_solver and largest in curves[s].sizes]
     for other in found["others"] if best_solver else []:
         comparisons.ask(best_solver, other, largest)
+    found["best_single"] = _best_single(cells, task, best_solver, largest, families)
+    if best_solver and ENSEMBLE in curves and largest in curves[ENSEMBLE].sizes and found["best_single"]:
+        comparisons.ask(ENSEMBLE, found["best_single"], largest)
     found["rivals"] = {s: {f: b for f, b in found["family_best"].items() if f != families.get(s)} for s in curves}
+    # The page states the family bests' crossovers; the other solvers' go to summary.csv only, and are
+    # corrected among themselves so that they do not weaken the page's own claims.
+    found["csv_only"] = _Comparisons(evidence, task)
+    bests = set(found["family_best"].values())
     for s, by_family in found["rivals"].items():
         for b in by_family.values():
             for n in sorted(set(curves[s].sizes) & set(curves[b].sizes)):
-                comparisons.ask(s, b, n)
+                (comparisons if s in bests else found["csv_only"]).ask(s, b, n)
     return found, comparisons
 
 
@@ -256,13 +281,18 @@ def _judge(found: dict[str, Any], comparisons: _Comparisons) -> dict[str, Any]:
     comparisons.settle()
     best_solver, largest, curves, fits = (found["best"] or {}).get("solver"), found["largest"], found["curves"], \
         found["fits"]
-    others, rivals = found.pop("others"), found.pop("rivals")
+    others, rivals, csv_only = found.pop("others"), found.pop("rivals"), found.pop("csv_only")
+    csv_only.settle()
     found["untested"] = sum(1 for c in comparisons.made.values() if c.get("verdict") == "untested")
     found["tests"] = [{"solver": o, **c, "standing": FLIP[c["verdict"]]}  # standing: the other against the best
                       for o in others for c in [comparisons.get(best_solver, o, largest)]] if best_solver else []
     found["tied_with_best"] = [t["solver"] for t in found["tests"] if t["verdict"] in ("tied", "untested")]
-    found["solver_crossovers"] = {s: {f: _pair_crossover(curves, fits, comparisons, s, b) for f, b in by_family.items()}
-                                  for s, by_family in rivals.items()}
+    at_largest = [r for r in found["board"] if r["train_size"] == largest]
+    found["cheapest_tied"] = _cheapest([best_solver, *found["tied_with_best"]] if best_solver else [], at_largest)
+    found["ensemble_gain"] = _ensemble_gain(found["best_single"], comparisons, at_largest, largest)
+    bests = set(found["family_best"].values())
+    found["solver_crossovers"] = {s: {f: _pair_crossover(curves, fits, comparisons if s in bests else csv_only, s, b)
+                                      for f, b in by_family.items()} for s, by_family in rivals.items()}
     found["crossovers"] = _family_crossovers(found)
     found["warnings"] = _warnings(found)
     found["limitations"] = sentences.limitations(found)
@@ -289,6 +319,43 @@ def _best(evidence: Evidence, cells, task: str, solver: str | None, size: int | 
     return {"solver": solver, "family": families.get(solver), "size": size,
             "val": tables.selection_scores(cells, task, size).get(solver),
             "test": ci["mean"], "low": ci["low"], "high": ci["high"], "seeds": ci["seeds"]}
+
+
+def _cost(row: dict[str, Any]) -> float | None:
+    """What a model costs to have and use: fit seconds plus prediction seconds per 1,000 examples."""
+    fit, predict = _num(row.get("fit_seconds")), _num(row.get("predict_seconds_per_1k"))
+    return None if fit is None or predict is None else fit + predict
+
+
+def _best_single(cells, task: str, best: str | None, size: int | None, families) -> str | None:
+    """The winner, or when the winner is the ensemble the best single solver by validation score."""
+    if best is None or families.get(best) != ENSEMBLE:
+        return best
+    val = tables.selection_scores(cells, task, size)
+    return tables.pick_best(sorted(s for s in val if families.get(s) != ENSEMBLE), val,
+                            tables.fit_times(cells, task, size))
+
+
+def _cheapest(solvers: list[str], board: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Of the best and the solvers tied with it (the ensemble aside), the one cheapest to fit and use."""
+    rows = [r for r in board if r["solver"] in solvers and r["family"] != ENSEMBLE and _cost(r) is not None]
+    if not rows:
+        return None
+    row = min(rows, key=lambda r: (_cost(r), r["solver"]))
+    return {"solver": row["solver"], "family": row["family"], "cost": _cost(row), "fit_seconds": row["fit_seconds"],
+            "predict_seconds_per_1k": row["predict_seconds_per_1k"], "accuracy": row["accuracy"]}
+
+
+def _ensemble_gain(single: str | None, comparisons: _Comparisons, board: list[dict[str, Any]],
+                   size: int | None) -> dict[str, Any] | None:
+    """The ensemble against the best single solver at the largest size: gain with its interval, verdict, cost ratio."""
+    if single is None or (ENSEMBLE, single, size) not in comparisons.made:
+        return None
+    c = comparisons.get(ENSEMBLE, single, size)
+    cost = {r["solver"]: _cost(r) for r in board}
+    ratio = cost[ENSEMBLE] / cost[single] if cost.get(ENSEMBLE) and cost.get(single) else None
+    return {"single": single, "diff": c["diff"], "low": c["low"], "high": c["high"], "verdict": c["verdict"],
+            "kind": c.get("kind"), "cost_ratio": ratio}
 
 
 def _family_crossovers(found) -> list[dict[str, Any]]:
@@ -348,6 +415,7 @@ def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
     page = [c for _, asked in measured for c in asked.comparisons()]
     page += [c for study in studies if study for c in study.comparisons()]
     decide(page)  # Holm over every claim of each kind on the page: all tasks, learning curves and model sizes
+    decide([c for found, _ in measured for c in found["csv_only"].comparisons()])  # summary.csv's other crossovers
     claims = _claims(page)
     tasks = [_judge(found, asked) for found, asked in measured]
     for found, study in zip(tasks, studies):
@@ -426,22 +494,35 @@ def summary_rows(findings: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per (task, solver) for ``summary.csv`` (columns: :data:`SUMMARY_COLUMNS`)."""
     out = []
     for t in findings["tasks"]:
+        cheapest, gain = (t["cheapest_tied"] or {}).get("solver"), t["ensemble_gain"] or {}
+        board = {r["solver"]: r for r in t["board"]}
         for solver in sorted(t["curves"], key=lambda s: (FAMILY_ORDER.get(t["families"].get(s), 9), s)):
-            curve, sc = t["curves"][solver], t["scaling"][solver]
+            curve = t["curves"][solver]
+            sc = t["scaling"].get(solver) or {"form": None, "params": {}, "ill_behaved": None, "extrapolates": False,
+                                              "check": "measured at one size: no learning curve",
+                                              **dict.fromkeys(("floor", "floor_low", "floor_high", "pred_10x",
+                                                               "pred_10x_low", "pred_10x_high", "auc")),
+                                              "need": dict.fromkeys(("n", "low", "high", "source"))}
             row = {
                 "task": t["task"], "solver": solver, "family": t["families"].get(solver),
                 "n_sizes": len(curve.sizes), "n_min": min(curve.sizes), "n_max": max(curve.sizes),
-                "seeds": sc["seeds"], "score_at_n_max": curve.means[-1], "score_low_at_n_max": curve.lows[-1],
+                "seeds": curve.seeds, "score_at_n_max": curve.means[-1], "score_low_at_n_max": curve.lows[-1],
                 "score_high_at_n_max": curve.highs[-1],
                 "vs_best_at_n_max": "best" if solver == (t["best"] or {}).get("solver") else next(
                     (c["standing"] for c in t["tests"] if c["solver"] == solver), None),
                 "val_score_at_n_max": next((r["val_score"] for r in t["board"] if r["solver"] == solver
                                             and r["train_size"] == max(curve.sizes)), None),
-                "fit_a": sc["a"], "fit_b": sc["b"], "fit_c": sc["c"], "fit_reliable": sc["reliable"],
-                "fit_note": sc["reason"], "extrapolates": sc["extrapolates"], "extrapolation_note": sc["check"],
-                "pred_score_10x": sc["pred"][10], "pred_score_100x": sc["pred"][100],
-                "target_score": t["target"], "n_for_target": sc["need"]["n"],
-                "n_for_target_source": sc["need"]["source"], "auc_log_n": sc["auc"],
+                "fit_form": sc["form"], "fit_params": json.dumps({k: _round(v) for k, v in sc["params"].items()})
+                if sc["params"] else None, "ill_behaved": sc["ill_behaved"], "extrapolates": sc["extrapolates"],
+                "extrapolation_note": sc["check"], "ceiling_score": sc["floor"], "ceiling_low": sc["floor_low"],
+                "ceiling_high": sc["floor_high"], "pred_score_10x": sc["pred_10x"],
+                "pred_score_10x_low": sc["pred_10x_low"], "pred_score_10x_high": sc["pred_10x_high"],
+                "target_score": t["target"], "n_for_target": sc["need"]["n"], "n_for_target_low": sc["need"]["low"],
+                "n_for_target_high": sc["need"]["high"], "n_for_target_source": sc["need"]["source"],
+                "auc_log_n": sc["auc"], "cheapest_tied_with_best": solver == cheapest,
+                "cost_at_n_max": _cost(board[solver]) if solver in board else None,
+                **({"gain_vs_best_single": gain.get("diff"), "gain_low": gain.get("low"), "gain_high": gain.get("high"),
+                    "cost_ratio_vs_best_single": gain.get("cost_ratio")} if solver == ENSEMBLE else {}),
             }
             for family, result in t["solver_crossovers"].get(solver, {}).items():
                 row.update(_crossover_columns(family, result))
@@ -457,7 +538,7 @@ def _round(v):
 def _crossover_columns(family: str, r: dict[str, Any]) -> dict[str, Any]:
     kind, n, low, high = r["kind"], r["n"], r["low"], r["high"]
     ext = r.get("extrapolated")
-    if r["source"] is None and ext is not None and not math.isinf(ext["n"]):  # still significant at the largest
+    if r["source"] is None and ext is not None and ext["n"] is not None and not math.isinf(ext["n"]):
         kind = "overtakes-fitted" if r["kind"] == "behind" else "overtaken-fitted"
         n, low, high = ext["n"], ext["low"], ext["high"]
     return {f"crossover_vs_{family}_kind": kind, f"crossover_vs_{family}_n": n,

@@ -12,7 +12,12 @@ import math
 from typing import Any
 
 from dlbench.analysis import scaling
+from dlbench.analysis.extrapolation import MAX_HORIZON, PARAMS, printable
 from dlbench.analysis.tables import FAMILY_LABEL, FAMILY_ORDER
+
+
+#: Sizes the simplest curve form needs before anything is extrapolated (k + 2 for k parameters).
+MIN_SIZES = min(PARAMS.values()) + 2
 
 
 def fmt(v, digits: int = 3) -> str:
@@ -44,8 +49,9 @@ def crossover_sentence(fa: str, a: str, fb: str, b: str, r: dict[str, Any]) -> s
     if r["kind"] == "none":
         return f"{pair} were never measured at the same size."
     if r["kind"] == "tied":
-        return (f"{pair} are tied at every measured size ({_span(r['sizes'])}): "
-                "no difference there is significant on the paired test over test examples.")
+        test = ("the paired test over test examples (one seed)" if r.get("needs_seeds")
+                else "the moderated paired t-tests over the seeds, after Holm's correction")
+        return f"{pair} are tied at every measured size ({_span(r['sizes'])}): no difference there is significant on {test}."
     lead, lead_s, trail, trail_s = (fa, a, fb, b) if r["kind"] in ("overtakes", "ahead") else (fb, b, fa, a)
     lead_w, trail_w = _who(lead, lead_s), _who(trail, trail_s)
     if r.get("needs_seeds"):  # one seed: two trained models were compared, not the families
@@ -62,9 +68,10 @@ def crossover_sentence(fa: str, a: str, fb: str, b: str, r: dict[str, Any]) -> s
     ext = r.get("extrapolated")
     if ext is None:
         return sentence + "."
-    if math.isinf(ext["n"]):
-        return sentence + (f"; the fitted curves do not cross within {scaling.SEARCH_LIMIT:,}x the data "
-                           f"(n={scaling.fmt_n(scaling.SEARCH_LIMIT * r['sizes'][-1])}).")
+    horizon = f"{MAX_HORIZON}x the data (n={scaling.fmt_n(MAX_HORIZON * r['sizes'][-1])})"
+    if ext["n"] is None or math.isinf(ext["n"]):
+        some = f"; {ext['fraction']:.0%} of the refits on resamples do" if ext["fraction"] >= 0.025 else ""
+        return sentence + f"; the fitted curves do not cross within {horizon}{some}."
     return sentence + (f"; the fitted curves say {FAMILY_LABEL.get(trail, trail)} would overtake at about "
                        f"{scaling.fmt_n(ext['n'])} examples ({_interval_words(ext['low'], ext['high'])}; "
                        "an extrapolation).")
@@ -74,8 +81,8 @@ def _over(r: dict[str, Any]) -> str:
     """Which test a crossover's verdicts rest on: over seeds, except where the seeds trained the same models."""
     same = [n for n in r.get("models_at", []) if n in r["sizes"]]
     if not same:
-        return " (paired t-tests over the seeds)"
-    return (f" (paired t-tests over the seeds; at {_sizes(same)} every seed gave the same difference, as when "
+        return " (moderated paired t-tests over the seeds)"
+    return (f" (moderated paired t-tests over the seeds; at {_sizes(same)} every seed gave the same difference, as when "
             "each trained the same two models, so the test there is over test examples)")
 
 
@@ -90,9 +97,7 @@ def _models_sentence(lead_w: str, trail_w: str, r: dict[str, Any]) -> str:
 
 
 def _interval_words(low, high) -> str:
-    if low is None:
-        return "no interval: a fit has no spare degrees of freedom"
-    high_w = f"beyond {scaling.SEARCH_LIMIT:,}x the data" if math.isinf(high) else scaling.fmt_n(high)
+    high_w = f"beyond {MAX_HORIZON}x the data" if math.isinf(high) else scaling.fmt_n(high)
     return f"95% interval {scaling.fmt_n(low)} to {high_w}"
 
 
@@ -105,13 +110,36 @@ def best_sentence(found) -> str:
         over = f"over {best['seeds']} seeds and the test examples" if best["seeds"] > 1 else "over the test examples"
         ci = f" (95% interval {best['low']:.3f}–{best['high']:.3f} {over})"
     tied = found.get("tied_with_best") or []
-    test = "paired test over test examples" if best["seeds"] <= 1 else "paired t-test over the seeds"
+    test = "paired test over test examples" if best["seeds"] <= 1 else "moderated paired t-test over the seeds"
     ties = f"; tied with it on the {test}: {', '.join(tied)}" if tied else ""
     honest = best.get("val_crossfit")
     picked = f" ({fmt(honest)} for the choice among solvers, cross-fitted)" if honest is not None else ""
     return (f"Best by validation score: {best['solver']} ({FAMILY_LABEL.get(best['family'], best['family'])}), "
             f"validation {fmt(best['val'])}{picked}, test accuracy {fmt(best['test'])}{ci}, at n={best['size']:,} "
             f"training examples{ties}.")
+
+
+def _cost_words(c: dict[str, Any]) -> str:
+    return f"{c['fit_seconds']:.3g} s to fit, {c['predict_seconds_per_1k']:.3g} s per 1,000 predictions"
+
+
+def cost_sentence(found) -> str:
+    """The cheapest solver tied with the best, and what the ensemble adds over the best single solver, at what cost."""
+    best, cheap, gain = found["best"], found.get("cheapest_tied"), found.get("ensemble_gain")
+    out = []
+    if best is not None and cheap is not None:
+        if cheap["solver"] == best["solver"]:
+            out.append(f"{cheap['solver']} is also the cheapest of the solvers tied with the best "
+                       f"({_cost_words(cheap)}).")
+        else:
+            out.append(f"The cheapest solver tied with the best: {cheap['solver']} ({_cost_words(cheap)}).")
+    if gain is not None and gain["diff"] is not None:
+        band = f"95% interval {100 * gain['low']:+.1f} to {100 * gain['high']:+.1f}; " if gain["low"] is not None else ""
+        verdict = {"ahead": "ahead", "behind": "behind", "tied": "tied", "untested": "tied, untested"}[gain["verdict"]]
+        cost = f", at {gain['cost_ratio']:.3g}× its cost (fit + prediction time)" if gain["cost_ratio"] else ""
+        out.append(f"The ensemble against {gain['single']}, the best single solver: {100 * gain['diff']:+.1f} points "
+                   f"({band}{verdict}){cost}.")
+    return " ".join(out)
 
 
 def family_sentence(found) -> str:
@@ -130,44 +158,45 @@ def family_sentence(found) -> str:
 
 
 def extrapolation_sentence(found) -> str:
-    if len(found["sizes"]) < scaling.MIN_EXTRAPOLATION_SIZES:
-        return (f"No extrapolation: that needs at least {scaling.MIN_EXTRAPOLATION_SIZES} measured sizes and a "
-                f"passed held-out check (this run measured {len(found['sizes'])}).")
-    parts, refused = {h: [] for h in scaling.HORIZONS}, []
+    """The best of each family at 10x the data, each with its 95% interval, or why there is nothing to say."""
+    if len(found["sizes"]) < MIN_SIZES:
+        return (f"No extrapolation: the simplest curve form needs at least {MIN_SIZES} measured sizes "
+                f"(this run measured {len(found['sizes'])}).")
+    parts, refused = [], []
     for _family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]]):
-        row = found["scaling"][solver]
+        row = found["scaling"].get(solver)
+        if row is None:
+            continue
         if not row["extrapolates"]:
             refused.append(f"{solver} ({row['check']})")
             continue
-        for h in scaling.HORIZONS:
-            parts[h].append(f"{solver} {fmt(row['pred'][h])}")
-    bits = [f"{h}x the data (n={scaling.fmt_n(h * found['largest'])}): {', '.join(parts[h])}"
-            for h in scaling.HORIZONS if parts[h]]
-    text = ("Extrapolating the fitted power laws to " + "; to ".join(bits) + ".") if bits else ""
+        parts.append(f"{solver} {printable(row['pred_10x'])} (95% interval {_band(row['pred_10x_low'], row['pred_10x_high'])})")
+    text = ""
+    if parts:
+        text = (f"Extrapolating each fitted learning curve to {MAX_HORIZON}x the data "
+                f"(n={scaling.fmt_n(MAX_HORIZON * found['largest'])}): {', '.join(parts)}.")
     if refused:
         text += (" " if text else "") + "No extrapolation for " + "; ".join(refused) + "."
     return text
 
 
+def _band(low: float, high: float) -> str:
+    """A predicted score's interval in words, never printing 0.999 or more."""
+    high_w = printable(high)
+    return f"{printable(low)} to above 0.99" if high_w.startswith(">") else f"{printable(low)}–{high_w}"
+
+
 def target_sentence(found) -> str:
     if found["target"] is None:
         return ""
-    bits = []
-    for _family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]]):
-        need = found["scaling"][solver]["need"]
-        if need["source"] == "measured":
-            bits.append(f"{solver} about {scaling.fmt_n(need['n'])} (measured)")
-        elif need["source"] == "fitted":
-            bits.append(f"{solver} about {scaling.fmt_n(need['n'])} (extrapolated)")
-        elif need["source"] == "unreachable":
-            bits.append(f"{solver} out of reach ({need['note']})")
-        else:
-            bits.append(f"{solver} not reached at the measured sizes")
+    bits = [f"{solver} {found['scaling'][solver]['need']['words']}"
+            for _family, solver in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]])
+            if solver in found["scaling"]]
     return f"Examples needed for the {found['target_rule']}: " + "; ".join(bits) + "." if bits else ""
 
 
 def headline(found) -> list[str]:
-    lines = [best_sentence(found), family_sentence(found)]
+    lines = [best_sentence(found), cost_sentence(found), family_sentence(found)]
     lines += [c["sentence"] for c in found["crossovers"]]
     lines += [extrapolation_sentence(found) if found["sizes"] else "", target_sentence(found)]
     return [line for line in lines if line]
@@ -185,6 +214,10 @@ def limitations(found) -> list[str]:
         out.append(f"Defaults only, untuned (the --budget ran out first; `dlbench run --resume` tunes them): "
                    f"{', '.join(untuned)}. Their validation scores were not maximised over trials: they understate "
                    "what these solvers can do when tuned.")
+    odd = [f"{s}: {row['ill_behaved']}" for s, row in sorted(found["scaling"].items()) if row["ill_behaved"]]
+    if odd:
+        out.append("Ill-behaved learning curves, not extrapolated (paired tests over seeds and test examples): "
+                   + "; ".join(odd) + ".")
     if found["untested"]:
         out.append(f"{found['untested']} comparison{'s' if found['untested'] != 1 else ''} had no stored "
                    "per-example predictions (a run from an older version): called tied.")

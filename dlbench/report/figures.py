@@ -216,44 +216,45 @@ def learning_curves(found: dict[str, Any]) -> str | None:
 
 
 def scaling_laws(found: dict[str, Any]) -> str | None:
-    """Fitted power laws per family panel: solid over the data, dashed to 100x; target line."""
+    """Fitted learning curves per family panel, for the solvers whose fit may extrapolate: solid over
+    the data, dashed to 10x with the 95% band of the refits; markers are the measured means."""
     import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.ticker import NullLocator
 
-    from dlbench.analysis.scaling import HORIZONS
+    from dlbench.analysis.extrapolation import MAX_HORIZON
 
     fits, curves, families = found["fits"], found["curves"], found["families"]
-    reliable = [s for s in _ordered(curves, families) if fits[s].reliable]
-    if not reliable:
+    drawn = [s for s in _ordered(curves, families) if fits[s].extrapolates]
+    if not drawn:
         return None
-    panel_families = [f for f in FAMILY_ORDER if any(families.get(s) == f for s in reliable)]
+    panel_families = [f for f in FAMILY_ORDER if any(families.get(s) == f for s in drawn)]
     styles = _styles(_ordered(curves, families), families, set(found["family_best"].values()))
     n_min, n_max = min(found["sizes"]), max(found["sizes"])
-    extrapolating = any(fits[s].extrapolates for s in reliable)
-    far = max(HORIZONS) * n_max if extrapolating else n_max
+    far = MAX_HORIZON * n_max
     key = f"{found['task']}-scaling"
-    extra = [(Line2D([], [], color=MUTED, linewidth=1.5), "fit over measured sizes")]
-    if extrapolating:
-        extra.append((Line2D([], [], color=MUTED, linewidth=1.5, linestyle=(0, (4, 3))), "extrapolated fit"))
+    extra = [(Line2D([], [], color=MUTED, linewidth=1.5), "fit over measured sizes"),
+             (Line2D([], [], color=MUTED, linewidth=1.5, linestyle=(0, (4, 3))), "extrapolated, with 95% band")]
     if found["target"] is not None:
         extra.append((Line2D([], [], color=INK, linewidth=0.9, linestyle="--", alpha=0.6), "target"))
-    height = max(4.2, _legend_height(len(reliable) + len(panel_families) + len(extra)))
+    height = max(4.2, _legend_height(len(drawn) + len(panel_families) + len(extra)))
     with _figure(key, WIDTH, height, ncols=len(panel_families), sharey=True, squeeze=False) as (fig, axes):
         for ax, family in zip(axes[0], panel_families):
-            for solver in (s for s in reliable if families.get(s) == family):
+            for solver in (s for s in drawn if families.get(s) == family):
                 st, fit, c = styles[solver], fits[solver], curves[solver]
                 inside = np.geomspace(min(c.sizes), max(c.sizes), 40)
-                beyond = np.geomspace(max(c.sizes), far, 30)
+                beyond = np.geomspace(max(c.sizes), fit.horizon, 30)
                 ax.plot(inside, [fit.score(n) for n in inside], color=st["color"], linewidth=st["linewidth"],
                         alpha=st["alpha"], zorder=st["zorder"])
-                if fit.extrapolates:  # dashed beyond the data only where the held-out check passed
-                    ax.plot(beyond, [fit.score(n) for n in beyond], color=st["color"], linewidth=st["linewidth"],
-                            alpha=st["alpha"], linestyle=(0, (4, 3)), zorder=st["zorder"])
+                ax.plot(beyond, [fit.score(n) for n in beyond], color=st["color"], linewidth=st["linewidth"],
+                        alpha=st["alpha"], linestyle=(0, (4, 3)), zorder=st["zorder"])
+                band = np.array([fit.interval(n) for n in beyond])
+                ax.fill_between(beyond, band[:, 0], band[:, 1], color=st["color"], alpha=0.12, linewidth=0,
+                                zorder=st["zorder"] - 1)
                 ax.plot(c.sizes, c.means, linestyle="none", marker=st["marker"], color=st["color"],
                         markersize=st["markersize"], markeredgecolor="white", markeredgewidth=0.6,
                         alpha=st["alpha"], zorder=st["zorder"] + 1)
-            marks = [h * n_max for h in ((1, *HORIZONS) if extrapolating else (1,))]
+            marks = [n_max, far]
             for x in marks:
                 ax.axvline(x, color=MUTED, linewidth=0.7, linestyle=":", zorder=1)
             if found["target"] is not None:
@@ -261,7 +262,7 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
             _log_x(ax, [n_min, far], narrow=len(panel_families) > 1)
             ax.set_xlim(n_min / 1.3, far * 1.3)
             top = ax.secondary_xaxis("top")  # the verticals are named above the panel, clear of the data
-            top.set_xticks(marks, ["largest n" if x == n_max else f"{x / n_max:g}×" for x in marks], color=MUTED)
+            top.set_xticks(marks, ["largest n", f"{MAX_HORIZON}×"], color=MUTED)
             top.get_xticklabels()[0].set_ha("right")  # over the measured range, clear of "10×"
             top.xaxis.set_minor_locator(NullLocator())
             top.tick_params(length=0, pad=1)
@@ -269,7 +270,7 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
             ax.set_title(FAMILY_LABEL[family], color=COLORS[family], loc="left")
             ax.set_xlabel("training examples" + ("\n" if len(panel_families) > 2 else " ") + "(log scale)")
         axes[0][0].set_ylabel("test accuracy (fitted)")
-        _legend(fig, reliable, families, {s: {**styles[s], "linestyle": "-"} for s in reliable}, extra=extra)
+        _legend(fig, drawn, families, {s: {**styles[s], "linestyle": "-"} for s in drawn}, extra=extra)
         return to_svg(fig, key)
 
 

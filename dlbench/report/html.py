@@ -72,6 +72,7 @@ def _pvalue(p) -> str:
 def _environment():
     from jinja2 import Environment, PackageLoader, select_autoescape
 
+    from dlbench.analysis.extrapolation import printable
     from dlbench.analysis.scaling import fmt_n
     from dlbench.analysis.tables import FAMILY_LABEL
     from dlbench.report.figures import compact
@@ -79,6 +80,7 @@ def _environment():
     env = Environment(loader=PackageLoader("dlbench.report", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(seconds=_seconds, num=_num, int=_int, signed=_signed, p=_pvalue, n=fmt_n, bytes=_bytes,
+                       score=printable,
                        compact=lambda v: "" if _num(v) == "" else compact(float(v)), family=lambda f: FAMILY_LABEL.get(f, f or ""))
     return env
 
