@@ -196,7 +196,7 @@ def target_sentence(found) -> str:
 
 
 def headline(found) -> list[str]:
-    lines = [best_sentence(found), cost_sentence(found), family_sentence(found)]
+    lines = [best_sentence(found), family_sentence(found), cost_sentence(found)]
     lines += [c["sentence"] for c in found["crossovers"]]
     lines += [extrapolation_sentence(found) if found["sizes"] else "", target_sentence(found)]
     return [line for line in lines if line]
