@@ -289,7 +289,7 @@ def test_crossing_within_the_horizon_from_paired_draws(pair):
     assert 0 < found["fraction"] <= 1
     # The share that crosses, recounted with row r of one solver against row r of the other.
     grid = np.geomspace(a.largest, MAX_HORIZON * a.largest, 400)
-    diff = ex._scores(a.form, a.draws, grid) - ex._scores(b.form, b.draws, grid)
+    diff = ex.forms.scores(a.form, a.draws, grid) - ex.forms.scores(b.form, b.draws, grid)
     recounted = np.mean(np.any(np.sign(diff) != np.sign(diff[:, :1]), axis=1))
     assert found["fraction"] == pytest.approx(recounted, abs=0.02)
 

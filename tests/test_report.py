@@ -19,6 +19,7 @@ import pytest
 
 from dlbench.analysis import findings as summary
 from dlbench.analysis import scaling
+from dlbench.analysis.summary import SUMMARY_COLUMNS
 from dlbench.report import figures
 from dlbench.report import html as report
 from dlbench.core.store import ResultsStore
@@ -253,7 +254,7 @@ def test_summary_csv(built):
     run_dir, _ = built
     with (run_dir / "summary.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert list(rows[0]) == summary.SUMMARY_COLUMNS
+    assert list(rows[0]) == SUMMARY_COLUMNS
     assert len(rows) == 2 * 6 + 0  # broken/slow/later never finished: no curve, no row
     mlp = next(r for r in rows if r["task"] == "blobs" and r["solver"] == "mlp")
     assert mlp["fit_form"] == "" and mlp["extrapolates"] == "False"  # 4 sizes: no extrapolation

@@ -9,10 +9,10 @@ import pytest
 from scipy import stats
 
 from dlbench.analysis.stats import (
-    ALPHA, LEVEL, accuracy_interval, friedman_cd, holm, moderated_paired_t, paired_comparison, seed_comparison,
-    verdict,
+    ALPHA, LEVEL, accuracy_interval, friedman_cd, holm, paired_comparison, verdict,
     wilson_interval,
 )
+from dlbench.analysis.seeds import moderated_paired_t, seed_comparison
 
 
 def _correct(n: int, right: set[int] | range) -> np.ndarray:

@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from dlbench.analysis import stats
+from dlbench.analysis.seeds import seed_comparison
 from dlbench.analysis.evidence import Evidence
 from dlbench.core import schema
 from dlbench.core.errors import UsageError
@@ -208,7 +209,7 @@ def _as_setups(out: dict[str, Any], mine: list[float], theirs: list[float]) -> d
     or *worse*); when every seed of both runs gave the same score, the seeds trained the same
     models, and a difference between them is a difference between the runs.
     """
-    setup = stats.seed_comparison(mine, theirs, paired=False)
+    setup = seed_comparison(mine, theirs, paired=False)
     if setup["p"] is not None:
         note = f"over test examples: {out['diff']:+.4f}, p={out['p']:.2g}"
         out.update(kind="setup", test="seeds", method=setup["test"], diff=setup["diff"], low=setup["low"],

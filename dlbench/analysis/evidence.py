@@ -18,6 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from dlbench.analysis import stats
+from dlbench.analysis.seeds import moderated_paired_t, seed_comparison
 
 Key = tuple  # (task, solver, train_size, seed)
 
@@ -74,7 +75,7 @@ class Evidence:
 
         With two or more seeds this is a claim about two *setups* (``kind`` ``setup``): a paired
         t-test on the per-seed accuracy differences, so the variation between training subsets
-        counts (:func:`stats.seed_comparison`). With one seed, or seeds that all gave the same
+        counts (:func:`seeds.seed_comparison`). With one seed, or seeds that all gave the same
         difference (as when every seed trained the same two models), it is a claim about the trained models (``kind`` ``models``): the paired test
         over test examples (:func:`stats.paired_comparison`); ``needs_seeds`` says when a
         setup-level claim would need more seeds. ``a_better``/``b_better`` count the test examples
@@ -86,7 +87,7 @@ class Evidence:
             return None
         examples = stats.paired_comparison(np.vstack([ca[s] for s in seeds]), np.vstack([cb[s] for s in seeds]),
                                            seed=_seed_of(task, a, b, size))
-        setup = stats.seed_comparison([ca[s].mean() for s in seeds], [cb[s].mean() for s in seeds])
+        setup = seed_comparison([ca[s].mean() for s in seeds], [cb[s].mean() for s in seeds])
         common = {"seed_diffs": [float(ca[s].mean() - cb[s].mean()) for s in seeds], "seeds": len(seeds),
                   "size": int(size), "discordant": examples["discordant"], "a_better": examples["a_better"],
                   "b_better": examples["b_better"]}
@@ -102,12 +103,12 @@ def decide(comparisons: list[dict[str, Any] | None]) -> list[str]:
 
     Claims about setups (``kind`` ``setup``) and about trained models (``models``) are
     corrected separately, each over every claim of its kind in ``comparisons`` (a page's worth).
-    The setup claims' paired t-tests are first moderated together (:func:`stats.moderated_paired_t`):
+    The setup claims' paired t-tests are first moderated together (:func:`seeds.moderated_paired_t`):
     with 3 seeds each has 2 degrees of freedom, and the page's other claims say how much seeds
     move a difference. The corrected p-value is written back into each comparison as ``p_holm``.
     """
     setups = [c for c in comparisons if c and c.get("kind") == "setup" and c.get("seed_diffs")]
-    for c, moderated in zip(setups, stats.moderated_paired_t([c["seed_diffs"] for c in setups])):
+    for c, moderated in zip(setups, moderated_paired_t([c["seed_diffs"] for c in setups])):
         if moderated is not None:
             c.update({k: moderated[k] for k in ("diff", "low", "high", "p", "test")})
     adjusted: list[float | None] = [None] * len(comparisons)

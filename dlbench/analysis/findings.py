@@ -7,7 +7,8 @@ the best of each family at the smallest and largest size, where one family overt
 examples, as a claim about two trained models only; Holm-corrected over every claim of its kind
 on the page), the extrapolated picture where the data support it, the best
 model's confusion matrix, the data-audit warnings and the rows of ``summary.csv``. The words
-are ``sentences``. No figures and no HTML here; every value is a number, a string or a list.
+are ``sentences``, the rows of ``summary.csv`` are ``summary``'s. No figures and no HTML here;
+every value is a number, a string or a list.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any
 from dlbench.analysis import capacity, scaling, sentences, stats, tables
 from dlbench.analysis.evidence import Evidence, crossfit_winner, decide
 from dlbench.analysis.extrapolation import Extrapolation, crossing, examples_needed, extrapolate
+from dlbench.analysis.summary import finite
+from dlbench.analysis.winners import best_single, chosen_models, cheapest_tied, ensemble_gain, family_bests
 from dlbench.analysis.tables import FAMILY_ORDER
 from dlbench.core import schema
 from dlbench.core.solver import ENSEMBLE
@@ -28,33 +31,14 @@ from dlbench.core.solver import ENSEMBLE
 DEFAULT_TARGET_FRACTION = 0.95
 #: A verdict seen from the other side of the comparison.
 FLIP = {"ahead": "behind", "behind": "ahead", "tied": "tied", "untested": "untested"}
-FAMILIES = tuple(FAMILY_ORDER)
 
-SUMMARY_COLUMNS = [
-    "task", "solver", "family", "n_sizes", "n_min", "n_max", "seeds", "score_at_n_max", "score_low_at_n_max",
-    "score_high_at_n_max", "val_score_at_n_max", "vs_best_at_n_max",
-    "fit_form", "fit_params", "ill_behaved", "extrapolates", "extrapolation_note",
-    "ceiling_score", "ceiling_low", "ceiling_high", "pred_score_10x", "pred_score_10x_low", "pred_score_10x_high",
-    "target_score", "n_for_target", "n_for_target_low", "n_for_target_high", "n_for_target_source", "auc_log_n",
-    "cheapest_tied_with_best", "cost_at_n_max", "gain_vs_best_single", "gain_low", "gain_high",
-    "cost_ratio_vs_best_single",
-    *[f"crossover_vs_{f}_{part}" for f in FAMILIES for part in ("kind", "n", "low", "high")],
-]
-
-
-def _num(v) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def target_score(run_info: dict[str, Any], highest: float | None) -> tuple[float | None, str]:
     """The target score and how it was chosen: ``config.target_score``, or 95% of the highest mean
     *test* accuracy measured on the task: the same kind of score as the curves it is read off.
     It describes the curves and chooses nothing, so defining it on test scores tunes nothing to them."""
-    configured = _num((run_info.get("config") or {}).get("target_score"))
+    configured = finite((run_info.get("config") or {}).get("target_score"))
     if configured is not None and 0 < configured <= 1:
         return configured, f"target score {configured:.3f} (set for the run)"
     if highest is None:
@@ -66,44 +50,16 @@ def target_score(run_info: dict[str, Any], highest: float | None) -> tuple[float
 
 # -- per task -----------------------------------------------------------------------------------
 
-def chosen_models(cells, task: str) -> dict[str, str]:
-    """Role -> solver at the task's largest size: ``winner`` and ``best-<family>``, by validation score.
-
-    The report's winner and the models a run exports are these, so the two never disagree.
-    """
-    sizes = tables.sizes_of(cells, task)
-    if not sizes:
-        return {}
-    bests = _family_bests(cells, task, sizes[-1], tables.solver_families(cells, task))
-    val = tables.selection_scores(cells, task, sizes[-1])
-    winner = tables.pick_best(sorted(val), val, tables.fit_times(cells, task, sizes[-1]))
-    return {**({"winner": winner} if winner else {}), **{f"best-{f}": b["solver"] for f, b in bests.items()}}
-
-
-def _family_bests(cells, task: str, size: int, families: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """Per family, the solver with the best validation score at ``size``, with its test score."""
-    val = tables.selection_scores(cells, task, size)
-    test = tables.test_scores(cells, task, size)
-    times = tables.fit_times(cells, task, size)
-    out = {}
-    for family in FAMILIES:
-        members = [s for s, f in families.items() if f == family]
-        best = tables.pick_best(members, val, times)
-        if best is not None:
-            out[family] = {"solver": best, "val": val.get(best), "test": test.get(best)}
-    return out
-
-
 def _pareto(board: list[dict[str, Any]]) -> dict[str, Any]:
     """Pareto fronts at the largest size: highest accuracy for the cost, per cost axis."""
-    usable = [r for r in board if _num(r.get("accuracy")) is not None]
-    size_key = "n_params" if usable and all(_num(r.get("n_params")) is not None for r in usable) else "model_bytes"
+    usable = [r for r in board if finite(r.get("accuracy")) is not None]
+    size_key = "n_params" if usable and all(finite(r.get("n_params")) is not None for r in usable) else "model_bytes"
     axes = {"fit_seconds": "fit seconds", "predict_seconds_per_1k": "prediction seconds per 1,000 examples",
             size_key: "parameters" if size_key == "n_params" else "model bytes"}
     fronts = {}
     for key in axes:
         pts = sorted((float(r[key]), -float(r["accuracy"]), r["solver"])
-                     for r in usable if _num(r.get(key)) is not None)
+                     for r in usable if finite(r.get(key)) is not None)
         front, best = [], -math.inf
         for _cost, neg_acc, solver in pts:
             if -neg_acc > best:
@@ -234,14 +190,14 @@ def _measure(cells, task: str, run_info: dict[str, Any], evidence: Evidence,
     n_test = int(mine["n_test"].max()) if "n_test" in mine and mine["n_test"].notna().any() else None
     fits = _extrapolations(curves, evidence, task, n_test)
     highest = max((m for c in curves.values() for m in c.means), default=None)
-    target, target_rule = target_score(run_info, _num(highest))
+    target, target_rule = target_score(run_info, finite(highest))
 
     found: dict[str, Any] = {
         "task": task, "meta": _task_meta(run_info, task), "sizes": sizes, "families": families,
         "smallest": smallest, "largest": largest, "board": board_rows, "curves": curves, "fits": fits,
         "target": target, "target_rule": target_rule,
-        "bests_small": _family_bests(cells, task, smallest, families) if sizes else {},
-        "bests_large": _family_bests(cells, task, largest, families) if sizes else {},
+        "bests_small": family_bests(cells, task, smallest, families) if sizes else {},
+        "bests_large": family_bests(cells, task, largest, families) if sizes else {},
         "audit": (run_info.get("audit") or {}).get(task),
         "problems": _records(tables.problem_cells(cells, task)),
         "seeds": int(tables.ok_cells(cells[cells["task"] == task])["seed"].nunique()),  # seeds that ran
@@ -261,7 +217,7 @@ def _measure(cells, task: str, run_info: dict[str, Any], evidence: Evidence,
     found["others"] = [s for s in sorted(curves) if s != best_solver and largest in curves[s].sizes]
     for other in found["others"] if best_solver else []:
         comparisons.ask(best_solver, other, largest)
-    found["best_single"] = _best_single(cells, task, best_solver, largest, families)
+    found["best_single"] = best_single(cells, task, best_solver, largest, families)
     if best_solver and ENSEMBLE in curves and largest in curves[ENSEMBLE].sizes and found["best_single"]:
         comparisons.ask(ENSEMBLE, found["best_single"], largest)
     found["rivals"] = {s: {f: b for f, b in found["family_best"].items() if f != families.get(s)} for s in curves}
@@ -288,8 +244,11 @@ def _judge(found: dict[str, Any], comparisons: _Comparisons) -> dict[str, Any]:
                       for o in others for c in [comparisons.get(best_solver, o, largest)]] if best_solver else []
     found["tied_with_best"] = [t["solver"] for t in found["tests"] if t["verdict"] in ("tied", "untested")]
     at_largest = [r for r in found["board"] if r["train_size"] == largest]
-    found["cheapest_tied"] = _cheapest([best_solver, *found["tied_with_best"]] if best_solver else [], at_largest)
-    found["ensemble_gain"] = _ensemble_gain(found["best_single"], comparisons, at_largest, largest)
+    found["cheapest_tied"] = cheapest_tied([best_solver, *found["tied_with_best"]] if best_solver else [], at_largest)
+    single = found["best_single"]
+    asked = single is not None and {(ENSEMBLE, single, largest), (single, ENSEMBLE, largest)} & set(comparisons.made)
+    found["ensemble_gain"] = ensemble_gain(single, comparisons.get(ENSEMBLE, single, largest) if asked else None,
+                                           at_largest)
     bests = set(found["family_best"].values())
     found["solver_crossovers"] = {s: {f: _pair_crossover(curves, fits, comparisons if s in bests else csv_only, s, b)
                                       for f, b in by_family.items()} for s, by_family in rivals.items()}
@@ -321,43 +280,6 @@ def _best(evidence: Evidence, cells, task: str, solver: str | None, size: int | 
             "test": ci["mean"], "low": ci["low"], "high": ci["high"], "seeds": ci["seeds"]}
 
 
-def _cost(row: dict[str, Any]) -> float | None:
-    """What a model costs to have and use: fit seconds plus prediction seconds per 1,000 examples."""
-    fit, predict = _num(row.get("fit_seconds")), _num(row.get("predict_seconds_per_1k"))
-    return None if fit is None or predict is None else fit + predict
-
-
-def _best_single(cells, task: str, best: str | None, size: int | None, families) -> str | None:
-    """The winner, or when the winner is the ensemble the best single solver by validation score."""
-    if best is None or families.get(best) != ENSEMBLE:
-        return best
-    val = tables.selection_scores(cells, task, size)
-    return tables.pick_best(sorted(s for s in val if families.get(s) != ENSEMBLE), val,
-                            tables.fit_times(cells, task, size))
-
-
-def _cheapest(solvers: list[str], board: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Of the best and the solvers tied with it (the ensemble aside), the one cheapest to fit and use."""
-    rows = [r for r in board if r["solver"] in solvers and r["family"] != ENSEMBLE and _cost(r) is not None]
-    if not rows:
-        return None
-    row = min(rows, key=lambda r: (_cost(r), r["solver"]))
-    return {"solver": row["solver"], "family": row["family"], "cost": _cost(row), "fit_seconds": row["fit_seconds"],
-            "predict_seconds_per_1k": row["predict_seconds_per_1k"], "accuracy": row["accuracy"]}
-
-
-def _ensemble_gain(single: str | None, comparisons: _Comparisons, board: list[dict[str, Any]],
-                   size: int | None) -> dict[str, Any] | None:
-    """The ensemble against the best single solver at the largest size: gain with its interval, verdict, cost ratio."""
-    if single is None or (ENSEMBLE, single, size) not in comparisons.made:
-        return None
-    c = comparisons.get(ENSEMBLE, single, size)
-    cost = {r["solver"]: _cost(r) for r in board}
-    ratio = cost[ENSEMBLE] / cost[single] if cost.get(ENSEMBLE) and cost.get(single) else None
-    return {"single": single, "diff": c["diff"], "low": c["low"], "high": c["high"], "verdict": c["verdict"],
-            "kind": c.get("kind"), "cost_ratio": ratio}
-
-
 def _family_crossovers(found) -> list[dict[str, Any]]:
     """For each pair of families, whether the best of one overtakes the best of the other."""
     best = found["family_best"]
@@ -374,9 +296,9 @@ def _family_crossovers(found) -> list[dict[str, Any]]:
 def _warnings(found) -> list[str]:
     audit = found.get("audit") or {}
     out = []
-    leaked = _num(audit.get("n_test_in_train"))
+    leaked = finite(audit.get("n_test_in_train"))
     if leaked:
-        n_test = _num(audit.get("n_test")) or sum((audit.get("test_counts") or {}).values()) or None
+        n_test = finite(audit.get("n_test")) or sum((audit.get("test_counts") or {}).values()) or None
         of = f" of {int(n_test):,}" if n_test else ""
         out.append(f"{int(leaked):,}{of} test examples also occur exactly in the training data: "
                    "test scores may be optimistic.")
@@ -425,7 +347,7 @@ def analyse(rows: list[dict[str, Any]], run_info: dict[str, Any],
     if len(tasks) >= 2:
         across = ranks_across(
             {t["task"]: {r["solver"]: r["accuracy"] for r in t["board"]
-                         if _num(r.get("accuracy")) is not None and r["train_size"] == t["largest"]} for t in tasks})
+                         if finite(r.get("accuracy")) is not None and r["train_size"] == t["largest"]} for t in tasks})
     return {"tasks": tasks, "across": across, "devices": deep_devices(rows)}
 
 
@@ -488,58 +410,3 @@ def lines_of(found: dict[str, Any]) -> list[str]:
         lines += [f"{t['task']}: model size: {s}" for s in (t.get("capacity") or {}).get("sentences", [])]
         lines += [f"{t['task']}: note: {w}" for w in t["limitations"]]
     return lines
-
-
-def summary_rows(findings: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per (task, solver) for ``summary.csv`` (columns: :data:`SUMMARY_COLUMNS`)."""
-    out = []
-    for t in findings["tasks"]:
-        cheapest, gain = (t["cheapest_tied"] or {}).get("solver"), t["ensemble_gain"] or {}
-        board = {r["solver"]: r for r in t["board"]}
-        for solver in sorted(t["curves"], key=lambda s: (FAMILY_ORDER.get(t["families"].get(s), 9), s)):
-            curve = t["curves"][solver]
-            sc = t["scaling"].get(solver) or {"form": None, "params": {}, "ill_behaved": None, "extrapolates": False,
-                                              "check": "measured at one size: no learning curve",
-                                              **dict.fromkeys(("floor", "floor_low", "floor_high", "pred_10x",
-                                                               "pred_10x_low", "pred_10x_high", "auc")),
-                                              "need": dict.fromkeys(("n", "low", "high", "source"))}
-            row = {
-                "task": t["task"], "solver": solver, "family": t["families"].get(solver),
-                "n_sizes": len(curve.sizes), "n_min": min(curve.sizes), "n_max": max(curve.sizes),
-                "seeds": curve.seeds, "score_at_n_max": curve.means[-1], "score_low_at_n_max": curve.lows[-1],
-                "score_high_at_n_max": curve.highs[-1],
-                "vs_best_at_n_max": "best" if solver == (t["best"] or {}).get("solver") else next(
-                    (c["standing"] for c in t["tests"] if c["solver"] == solver), None),
-                "val_score_at_n_max": next((r["val_score"] for r in t["board"] if r["solver"] == solver
-                                            and r["train_size"] == max(curve.sizes)), None),
-                "fit_form": sc["form"], "fit_params": json.dumps({k: _round(v) for k, v in sc["params"].items()})
-                if sc["params"] else None, "ill_behaved": sc["ill_behaved"], "extrapolates": sc["extrapolates"],
-                "extrapolation_note": sc["check"], "ceiling_score": sc["floor"], "ceiling_low": sc["floor_low"],
-                "ceiling_high": sc["floor_high"], "pred_score_10x": sc["pred_10x"],
-                "pred_score_10x_low": sc["pred_10x_low"], "pred_score_10x_high": sc["pred_10x_high"],
-                "target_score": t["target"], "n_for_target": sc["need"]["n"], "n_for_target_low": sc["need"]["low"],
-                "n_for_target_high": sc["need"]["high"], "n_for_target_source": sc["need"]["source"],
-                "auc_log_n": sc["auc"], "cheapest_tied_with_best": solver == cheapest,
-                "cost_at_n_max": _cost(board[solver]) if solver in board else None,
-                **({"gain_vs_best_single": gain.get("diff"), "gain_low": gain.get("low"), "gain_high": gain.get("high"),
-                    "cost_ratio_vs_best_single": gain.get("cost_ratio")} if solver == ENSEMBLE else {}),
-            }
-            for family, result in t["solver_crossovers"].get(solver, {}).items():
-                row.update(_crossover_columns(family, result))
-            out.append({k: _round(v) for k, v in row.items()})
-    return out
-
-
-def _round(v):
-    """Floats to 6 significant digits (the CSV stays readable; no precision that is not there)."""
-    return float(f"{v:.6g}") if isinstance(v, float) and math.isfinite(v) else v
-
-
-def _crossover_columns(family: str, r: dict[str, Any]) -> dict[str, Any]:
-    kind, n, low, high = r["kind"], r["n"], r["low"], r["high"]
-    ext = r.get("extrapolated")
-    if r["source"] is None and ext is not None and ext["n"] is not None and not math.isinf(ext["n"]):
-        kind = "overtakes-fitted" if r["kind"] == "behind" else "overtaken-fitted"
-        n, low, high = ext["n"], ext["low"], ext["high"]
-    return {f"crossover_vs_{family}_kind": kind, f"crossover_vs_{family}_n": n,
-            f"crossover_vs_{family}_low": low, f"crossover_vs_{family}_high": high}

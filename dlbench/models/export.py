@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from dlbench.analysis import findings, tables
+from dlbench.analysis import tables, winners
 from dlbench.analysis.stats import wilson_interval
 from dlbench.core import schema
 from dlbench.core.errors import InputWarning
@@ -38,7 +38,7 @@ def _roles(cells, task: str, mode: str) -> dict[str, list[str]]:
     """Solver -> its roles (``winner`` first) under ``mode``."""
     if mode == "none":
         return {}
-    chosen = findings.chosen_models(cells, task)
+    chosen = winners.chosen_models(cells, task)
     if mode == "winner":
         chosen = {k: v for k, v in chosen.items() if k == "winner"}
     out: dict[str, list[str]] = {}

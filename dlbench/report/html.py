@@ -141,7 +141,7 @@ def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
     (run.json), the cells' stored ``predictions`` and the exported ``models`` (``models/index.json``)."""
     from markupsafe import Markup
 
-    from dlbench.analysis import findings
+    from dlbench.analysis import findings, summary
     from dlbench.report import figures
 
     found = findings.analyse(rows, run_info, predictions)
@@ -161,7 +161,7 @@ def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
         sections=tasks, across=across, cd_svg=Markup(cd_svg) if cd_svg else None,
         css=Markup(css), run_view=_run_view(run_info), devices=found.get("devices") or [], **page,
     )
-    return html, findings.summary_rows(found), found
+    return html, summary.summary_rows(found), found
 
 
 def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
@@ -171,7 +171,7 @@ def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
 
 def report_and_findings(run_dir: str | Path, rows: list[dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
     """:func:`write_report`, also returning the findings it computed (the terminal shows them too)."""
-    from dlbench.analysis.findings import SUMMARY_COLUMNS
+    from dlbench.analysis.summary import SUMMARY_COLUMNS
 
     run_dir = Path(run_dir)
     run_info_path = run_dir / "run.json"
