@@ -94,8 +94,13 @@ def _family_bests(cells, task: str, size: int, families: dict[str, str]) -> dict
     return out
 
 
+#: The cost whose Pareto front the page tags and draws: fitting is the cost every solver pays.
+FRONT_AXIS = "fit_seconds"
+
+
 def _pareto(board: list[dict[str, Any]]) -> dict[str, Any]:
-    """Pareto fronts at the largest size: highest accuracy for the cost, per cost axis."""
+    """Pareto fronts at the largest size: highest accuracy for the cost, per cost axis; ``front`` is
+    the one of fit time (:data:`FRONT_AXIS`), the only one the page tags and draws."""
     usable = [r for r in board if _num(r.get("accuracy")) is not None]
     size_key = "n_params" if usable and all(_num(r.get("n_params")) is not None for r in usable) else "model_bytes"
     axes = {"fit_seconds": "fit seconds", "predict_seconds_per_1k": "prediction seconds per 1,000 examples",
@@ -110,7 +115,7 @@ def _pareto(board: list[dict[str, Any]]) -> dict[str, Any]:
                 front.append(solver)
                 best = -neg_acc
         fronts[key] = front
-    return {"axes": axes, "fronts": fronts}
+    return {"axes": axes, "fronts": fronts, "front": fronts.get(FRONT_AXIS, []), "front_axis": FRONT_AXIS}
 
 
 def _confusion(cells, task: str, solver: str | None, size: int | None) -> dict[str, Any] | None:
@@ -297,6 +302,7 @@ def _judge(found: dict[str, Any], comparisons: _Comparisons) -> dict[str, Any]:
     found["warnings"] = _warnings(found)
     found["limitations"] = sentences.limitations(found)
     found["headline"] = sentences.headline(found)
+    found["headline_more"] = sentences.headline_more(found)
     return found
 
 
@@ -348,14 +354,17 @@ def _cheapest(solvers: list[str], board: list[dict[str, Any]]) -> dict[str, Any]
 
 def _ensemble_gain(single: str | None, comparisons: _Comparisons, board: list[dict[str, Any]],
                    size: int | None) -> dict[str, Any] | None:
-    """The ensemble against the best single solver at the largest size: gain with its interval, verdict, cost ratio."""
-    if single is None or (ENSEMBLE, single, size) not in comparisons.made:
+    """The ensemble against the best single solver at the largest size: gain with its interval, verdict, and
+    ratios of its cost (fit + prediction time) and of its fit time to the single solver's."""
+    if single is None or not {(ENSEMBLE, single, size), (single, ENSEMBLE, size)} & comparisons.made.keys():
         return None
     c = comparisons.get(ENSEMBLE, single, size)
     cost = {r["solver"]: _cost(r) for r in board}
+    fit = {r["solver"]: _num(r.get("fit_seconds")) for r in board}
     ratio = cost[ENSEMBLE] / cost[single] if cost.get(ENSEMBLE) and cost.get(single) else None
+    fit_ratio = fit[ENSEMBLE] / fit[single] if fit.get(ENSEMBLE) and fit.get(single) else None
     return {"single": single, "diff": c["diff"], "low": c["low"], "high": c["high"], "verdict": c["verdict"],
-            "kind": c.get("kind"), "cost_ratio": ratio}
+            "kind": c.get("kind"), "cost_ratio": ratio, "fit_ratio": fit_ratio}
 
 
 def _family_crossovers(found) -> list[dict[str, Any]]:
