@@ -19,13 +19,15 @@ from pathlib import Path
 import pytest
 
 from dlbench.report import html as report
+from dlbench.report.figures import NARROW_PX
 from test_report import XSS, XSS2, _Tags, fabricate  # tests/ is on sys.path (pytest rootdir conftest)
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT_COPY = Path("/tmp/dlbench_report_screenshot.png")
 FIGURES_COPY = Path("/tmp/dlbench_figures_screenshot.png")
 FIGURE_PX = 1100  # the page's column at a 1,400 px window is about 1,130 px: figures are drawn this wide
-AXIS_LABELS = ("training examples (log scale)", "test accuracy", "fit time (s, log scale)",
+AXIS_LABELS = ("training examples (log scale)", "test error rate = 1 − accuracy (log scale)", "(fitted, log scale)",
+               "(1 − accuracy, log scale)", "fit time (s, log scale)",
                "prediction time per", "1,000 examples (s, log scale)", "parameters (log scale)")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install chromium)")
 
@@ -49,7 +51,8 @@ def page(tmp_path_factory):
                         tasks=("circles", f"spam{XSS}"),
                         solvers={"majority": "rule", f"rules{XSS2}": "rule", "logreg": "shallow",
                                  f"forest{XSS}": "shallow", "mlp": "deep", "cnn": "deep"},
-                        classes=("ham", f"spam{XSS}", f"other{XSS2}"))
+                        classes=("ham", f"spam{XSS}", f"other{XSS2}"),
+                        sizes=(50, 100, 200, 400, 800, 1600, 3200))  # 7 sizes: the scaling laws are drawn too
     return report.rebuild(run_dir)
 
 
@@ -111,7 +114,7 @@ def test_every_figure_is_drawn_legibly_and_not_blank(page, tmp_path):
         words += texts
         width_pt, _ = _size_pt(svg)  # text of s pt in an SVG of W pt shown at D px is s * D / W px
         sizes = [float(v) for v in re.findall(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([\d.]+)px", svg)]
-        assert sizes and min(sizes) * FIGURE_PX / width_pt >= 11, (min(sizes), width_pt)
+        assert sizes and min(sizes) * NARROW_PX / width_pt >= 11, (min(sizes), width_pt)  # also at 800 px
     for label in AXIS_LABELS:
         assert label in words, label
 

@@ -31,6 +31,7 @@ FAMILY_CURVES = {  # error(n) = a * n**-b + c, the truth the fabricated scores s
     "rule": (0.0, 0.5, 0.45),
     "shallow": (1.2, 0.5, 0.11),
     "deep": (4.0, 0.55, 0.02),
+    "ensemble": (4.0, 0.55, 0.0),
 }
 
 
@@ -57,11 +58,11 @@ def cell_row(task, solver, family, size, seed, accuracy, classes, status="ok", e
     if status == "ok":
         row.update(
             accuracy=accuracy, macro_f1=max(0.0, accuracy - 0.02), default_accuracy=max(0.0, accuracy - 0.01),
-            val_score=min(1.0, accuracy + 0.01), fit_seconds={"rule": 0.001, "shallow": 0.2, "deep": 4.0}[family]
+            val_score=min(1.0, accuracy + 0.01), fit_seconds={"rule": 0.001, "shallow": 0.2, "deep": 4.0, "ensemble": 6.0}[family]
             * (1 + size / 1000), fit_cpu_seconds=0.1, tune_seconds=1.0, trials=3, predict_seconds=0.01,
-            predict_seconds_per_1k={"rule": 1e-4, "shallow": 2e-3, "deep": 0.05}[family],
-            peak_memory_mb=50.0, n_params={"rule": 2, "shallow": 300, "deep": 20000}[family],
-            model_bytes={"rule": 50, "shallow": 3000, "deep": 200000}[family], best_params={"C": 1.0},
+            predict_seconds_per_1k={"rule": 1e-4, "shallow": 2e-3, "deep": 0.05, "ensemble": 0.06}[family],
+            peak_memory_mb=50.0, n_params={"rule": 2, "shallow": 300, "deep": 20000, "ensemble": 20302}[family],
+            model_bytes={"rule": 50, "shallow": 3000, "deep": 200000, "ensemble": 203050}[family], best_params={"C": 1.0},
             confusion=confusion.tolist(),
         )
     row.update(extra)
@@ -326,3 +327,80 @@ def test_the_header_names_what_trained_the_deep_solvers(tmp_path):
     no_deep = [r for r in rows if r["family"] != "deep"]
     assert summary.analyse(no_deep, {})["devices"] == []
     assert "deep solvers trained on" not in report.render(no_deep, {})[0]
+
+
+# -- the answer at a glance ----------------------------------------------------------------------
+
+LONG_ERROR = ("the MobileNetV2 ImageNet weights are not available (cannot download weights.h5 from "
+              "https://storage.example.org/keras-applications/mobilenet_v2/weights.h5 (offline?): connect to the "
+              "internet once, or download https://storage.example.org/keras-applications/mobilenet_v2/weights.h5)")
+
+
+def _answer_rows(page: str) -> list[str]:
+    table = re.search(r'<table class="answer">(.*?)</table>', page, flags=re.S).group(1)
+    return re.findall(r"<tr class=\"[^\"]*\">(.*?)</tr>", table, flags=re.S)
+
+
+def test_answer_card_leads_with_single_solvers_then_the_ensemble(tmp_path):
+    solvers = {"majority": "rule", "logreg": "shallow", "random-forest": "shallow", "mlp": "deep", "cnn": "deep",
+               "ensemble": "ensemble"}
+    run_dir = fabricate(tmp_path / "ens", tasks=("blobs",), solvers=solvers, problems=False)
+    page = report.rebuild(run_dir).read_text(encoding="utf-8")
+    rows = _answer_rows(page)
+    families = [re.search(r'class="family (\w+)"', r).group(1) for r in rows]
+    assert sorted(families[:-1]) == ["deep", "rule", "shallow"] and families[-1] == "ensemble"
+    assert "best single" in rows[0] or "winner" in rows[0]  # the best single solver leads
+    gain = re.search(r"<strong>Ensemble:</strong>(.*?)</p>", page, flags=re.S).group(1)
+    assert "points over" in gain and "× the fit time of" in gain
+    assert re.search(r"(tied|ahead|behind)", gain)
+    cheapest = re.search(r"<strong>Cheapest tied with the best:</strong>(.*?)</p>", page, flags=re.S).group(1)
+    assert "to fit" in cheapest and "per 1,000 predictions" in cheapest
+
+
+def test_pareto_tag_marks_only_the_fit_time_front(built):
+    run_dir, page = built
+    with ResultsStore(run_dir / "results.db") as store:
+        rows = store.rows()
+    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    found = summary.analyse(rows, info)
+    for i, task in enumerate(found["tasks"]):
+        at = [r for r in task["board"] if r["train_size"] == task["largest"] and r.get("accuracy") is not None]
+        front, best = [], -math.inf
+        for r in sorted(at, key=lambda r: (r["fit_seconds"], -r["accuracy"], r["solver"])):
+            if r["accuracy"] > best:
+                front.append(r["solver"])
+                best = r["accuracy"]
+        assert task["pareto"]["front"] == front
+        board = re.search(rf'id="task-{i + 1}-leaderboard">(.*?)</details>', page, flags=re.S).group(1)
+        tagged = {re.sub(r"<.*", "", row).strip() for row in re.findall(r"<tr[^>]*>\s*<td>([^\n]*Pareto</span>)",
+                                                                     board)}
+        assert tagged == set(front)
+
+
+def test_a_skipped_solvers_error_is_said_once_with_a_fold(tmp_path):
+    run_dir = fabricate(tmp_path / "skip", tasks=("blobs",))
+    with ResultsStore(run_dir / "results.db") as store:
+        for size in (50, 200, 800):
+            store.add(cell_row("blobs", "transfer", "deep", size, 0, None, ("a", "b", "c"), status="skipped",
+                               error=LONG_ERROR))
+    page = report.rebuild(run_dir).read_text(encoding="utf-8")
+    assert page.count("https://storage.example.org") == 2  # the full text, once, holds the URL twice
+    assert page.count("the MobileNetV2 ImageNet weights are not available") == 1 + 1 + 3  # short, fold, all cells
+    problems = page[page.index("Cells that did not finish"):page.index("Leaderboard at the largest size")]
+    assert '<details class="error"><summary>details</summary>' in problems
+    assert problems.count("storage.example.org") == 2
+
+
+def test_figure_text_is_at_least_11_px_at_800_px(built):
+    _, page = built
+    for size in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+                 "legend.fontsize"):
+        assert figures.RC[size] >= figures.FONT_PT
+    svgs = re.findall(r"<svg .*?</svg>", page, flags=re.S)
+    assert svgs
+    for svg in svgs:
+        width_pt = float(re.search(r'width="([\d.]+)pt"', svg).group(1))
+        sizes = [float(v) for v in re.findall(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([\d.]+)px", svg)]
+        assert sizes, "SVG text should carry its font size"
+        scale = figures.NARROW_PX / width_pt  # every figure spans the column at 800 px
+        assert min(sizes) * scale >= figures.MIN_TEXT_PX, (min(sizes), width_pt)

@@ -48,6 +48,7 @@ import numpy as np
 from dlbench.analysis import stats
 from dlbench.analysis.seeds import seed_comparison
 from dlbench.analysis.evidence import Evidence
+from dlbench.analysis.sentences import short_error
 from dlbench.core import schema
 from dlbench.core.errors import UsageError
 
@@ -182,7 +183,8 @@ def _compare_cell(key: tuple, run: _Run, mine: dict[str, Any], base: _Run, their
     missing = [(side, name) for side, name in ((mine, run.name), (theirs, base.name)) if side["accuracy"] is None]
     if missing:
         out["note"] = "; ".join(f"no test score in {name} ({side['status']}"
-                                f"{': ' + side['error'] if side['error'] else ''})" for side, name in missing)
+                                f"{': ' + short_error(side['error']) if side['error'] else ''})"
+                                for side, name in missing)
         return out
     result = _paired(key, run, base)
     if result is None:
@@ -315,7 +317,22 @@ def compare_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "headline": [_headline(run.name, cells) for run in prepared[1:]],
         "only": [c for c in cells if c["only_in"]],
         "n_comparisons": len(tested),
+        "errors": _errors(cells),
     }
+
+
+def _errors(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each distinct reason a solver did not finish, once per run and solver (not once per size)."""
+    seen: dict[tuple, dict[str, Any]] = {}
+    for cell in cells:
+        for side in cell["sides"]:
+            if side["error"]:
+                key = (cell["task"], cell["solver"], side["run"], side["error"])
+                entry = seen.setdefault(key, {"task": cell["task"], "solver": cell["solver"], "run": side["run"],
+                                              "status": side["status"], "error": side["error"],
+                                              "short": short_error(side["error"]), "sizes": []})
+                entry["sizes"].append(cell["train_size"])
+    return list(seen.values())
 
 
 def _run_summaries(runs: list[_Run]) -> list[dict[str, Any]]:

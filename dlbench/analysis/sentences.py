@@ -196,10 +196,31 @@ def target_sentence(found) -> str:
 
 
 def headline(found) -> list[str]:
-    lines = [best_sentence(found), family_sentence(found), cost_sentence(found)]
+    """The task's answer in sentences (the terminal prints them): the best, the family bests, the costs, then
+    :func:`headline_more`."""
+    lines = [best_sentence(found), family_sentence(found) if len(found["sizes"]) > 1 else "", cost_sentence(found)]
+    return [line for line in lines if line] + headline_more(found)
+
+
+def headline_more(found) -> list[str]:
+    """What the report's answer card does not show: that one size was measured, crossovers, extrapolation,
+    examples for the target."""
+    lines = [family_sentence(found) if len(found["sizes"]) == 1 else ""]
     lines += [c["sentence"] for c in found["crossovers"]]
     lines += [extrapolation_sentence(found) if found["sizes"] else "", target_sentence(found)]
     return [line for line in lines if line]
+
+
+#: A skipped or failed cell's reason in one line: at most this many characters.
+SHORT_ERROR = 110
+
+
+def short_error(text: str | None) -> str:
+    """An error's first line, cut before its parenthesised detail (URLs, paths) and at :data:`SHORT_ERROR`."""
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    head = line.split(" (", 1)[0]
+    line = head if len(head) >= 20 else line
+    return line if len(line) <= SHORT_ERROR else line[:SHORT_ERROR - 1].rstrip() + "…"
 
 
 def limitations(found) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dlbench.analysis import tables
-from dlbench.analysis.summary import cost
+from dlbench.analysis.summary import cost, finite
 from dlbench.analysis.tables import FAMILY_ORDER
 from dlbench.core.solver import ENSEMBLE
 
@@ -68,10 +68,12 @@ def cheapest_tied(solvers: list[str], board: list[dict[str, Any]]) -> dict[str, 
 
 def ensemble_gain(single: str | None, c: dict[str, Any] | None, board: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The ensemble against the best single solver at the largest size (``c``: their decided comparison):
-    gain with its interval, verdict, cost ratio."""
+    gain with its interval, verdict, and ratios of its cost (fit + prediction time) and of its fit time."""
     if single is None or c is None:
         return None
     costs = {r["solver"]: cost(r) for r in board}
+    fits = {r["solver"]: finite(r.get("fit_seconds")) for r in board}
     ratio = costs[ENSEMBLE] / costs[single] if costs.get(ENSEMBLE) and costs.get(single) else None
+    fit_ratio = fits[ENSEMBLE] / fits[single] if fits.get(ENSEMBLE) and fits.get(single) else None
     return {"single": single, "diff": c["diff"], "low": c["low"], "high": c["high"], "verdict": c["verdict"],
-            "kind": c.get("kind"), "cost_ratio": ratio}
+            "kind": c.get("kind"), "cost_ratio": ratio, "fit_ratio": fit_ratio}

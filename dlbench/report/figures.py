@@ -1,8 +1,8 @@
 """Figures of the report as inline SVG strings (matplotlib, Agg/SVG, no pyplot state).
 
-Owns drawing: learning curves with seed bands, fitted scaling laws with their extrapolation,
-accuracy against compute with Pareto fronts, and the critical-difference diagram. It draws the
-findings of ``summary`` and computes nothing new. Output is deterministic (a fixed SVG hash salt
+Owns drawing: learning curves (error rate, log-log) with seed bands, fitted scaling laws with their
+extrapolation, error against compute with the Pareto front of fit time, and the critical-difference
+diagram; ``labels`` places the names on them. It draws the findings of ``summary`` and computes nothing new. Output is deterministic (a fixed SVG hash salt
 per figure, no dates in the metadata) and safe to inline: matplotlib escapes text in SVG, the
 XML prolog is dropped and element ids are unique per figure.
 """
@@ -16,33 +16,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from dlbench.analysis.tables import FAMILY_LABEL, FAMILY_ORDER
+from dlbench.report.labels import end_labels, place_labels
+from dlbench.report.style import (  # noqa: F401 - NARROW_PX, MIN_TEXT_PX: the legibility the tests check
+    COLORS, FONT_PT, INK, LEGEND_ROWS, MIN_TEXT_PX, MUTED, NARROW_PX, RC, WIDTH, short)
 
-#: The family colours; keep in step with the CSS variables in ``templates/report.css``.
-COLORS = {"rule": "#7b6d8d", "shallow": "#2a7ab0", "deep": "#d1495b", "ensemble": "#c98a00"}
-INK, MUTED, GRID = "#1d232b", "#5f6b7a", "#dde2e8"
-#: Within a family every solver gets its own marker, line style and shade (up to 12 per family).
-MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "h", "p", "*"]
+#: Every solver gets its own marker (up to 14 single solvers; the ensemble is a star), and within a family its
+#: own line style and shade, so a point is found in the legend by colour and marker alone.
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "d", "8", "H"]
+ENSEMBLE_MARKER = "*"
 DASHES = [(0, (5, 1.6)), (0, (1, 1.3)), (0, (6, 1.6, 1, 1.6)), (0, (2.5, 1.6)), (0, (9, 1.6, 1, 1.6, 1, 1.6)),
           (0, (1, 3)), (0, (11, 2.6)), (0, (4, 1.6, 4, 1.6, 1, 1.6)), (0, (3, 3.2)), (0, (7, 1.6, 2.5, 1.6)),
           (0, (1.5, 1.5, 1.5, 4)), (0, (14, 2))]
-#: Figures are WIDTH inches and the page draws them at its column width: about 1,130 px at a
-#: 1,400 px window and 790 px at 800 px (figures bleed into the padding there, see report.css),
-#: so 1 pt of text shows as 1.57 px and 1.1 px. FONT_PT = 10 keeps every text >= 11 px at both.
-WIDTH = 10.0
-FONT_PT = 10.0
-LEGEND_ROWS = 36  # a legend longer than this takes two columns
-
-RC = {
-    "svg.fonttype": "none", "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"], "path.simplify": True,
-    "font.size": FONT_PT, "axes.titlesize": FONT_PT + 1, "axes.titleweight": "bold", "axes.labelsize": FONT_PT + 0.5,
-    "xtick.labelsize": FONT_PT, "ytick.labelsize": FONT_PT, "legend.fontsize": FONT_PT,
-    "axes.edgecolor": MUTED, "axes.labelcolor": INK, "axes.spines.top": False, "axes.spines.right": False,
-    "axes.grid": True, "grid.color": GRID, "grid.linewidth": 0.6,
-    "xtick.color": MUTED, "ytick.color": MUTED, "xtick.labelcolor": INK, "ytick.labelcolor": INK,
-    "legend.frameon": False, "legend.handlelength": 3.4, "legend.labelspacing": 0.35,
-    "figure.constrained_layout.h_pad": 0.05, "figure.constrained_layout.w_pad": 0.05,
-}
-
 
 @contextmanager
 def _figure(key: str, width: float, height: float, layout: str | None = "constrained", **subplots):
@@ -86,12 +70,6 @@ def _compact_path(d: str) -> str:
     return " ".join(d.split()).replace("-0 ", "0 ")
 
 
-def _short(name: str, width: int = 24) -> str:
-    """A name cut for a legend or label (tables on the page show it in full)."""
-    name = str(name)
-    return name if len(name) <= width else name[: width - 1] + "…"
-
-
 def _shades(base: str, n: int) -> list[str]:
     """``n`` shades of ``base``'s hue, dark to light, spread wide; the one nearest ``base`` is ``base``."""
     import colorsys
@@ -110,6 +88,7 @@ def _styles(solvers: list[str], families: dict[str, str], best: set[str]) -> dic
     """Colour by family; within it each solver has its own shade, marker and line style, and the
     family's best solver is drawn solid, thick and in the family colour itself."""
     styles = {}
+    singles = [s for s in _ordered(solvers, families) if families.get(s) != "ensemble"]
     for family in sorted({families.get(s) or "" for s in solvers}):
         members = [s for s in solvers if (families.get(s) or "") == family]
         shades = _shades(COLORS.get(family, MUTED), len(members))
@@ -122,11 +101,14 @@ def _styles(solvers: list[str], families: dict[str, str], best: set[str]) -> dic
         for i, solver in enumerate(members):
             emphasised = solver == top
             styles[solver] = {
-                "color": shades[i], "marker": MARKERS[i % len(MARKERS)],
+                "color": shades[i],
+                "marker": ENSEMBLE_MARKER if family == "ensemble" else MARKERS[singles.index(solver) % len(MARKERS)],
                 "linestyle": "-" if emphasised else DASHES[others.index(solver) % len(DASHES)],
                 "linewidth": 2.6 if emphasised else 1.5, "alpha": 1.0 if emphasised else 0.9,
                 "markersize": 7 if emphasised else 6, "zorder": 4 if emphasised else 3,
             }
+            if family == "ensemble":  # one line over many: drawn on top, its star larger
+                styles[solver].update(markersize=11, zorder=6, linewidth=2.2, linestyle="-", alpha=1.0)
     return styles
 
 
@@ -150,7 +132,7 @@ def _legend(fig, solvers, families, styles, line: bool = True, extra=()) -> None
             handles.append(Line2D([], [], color=st["color"], marker=st["marker"], markersize=st["markersize"],
                                   markeredgecolor="white", markeredgewidth=0.6, linewidth=st["linewidth"],
                                   linestyle=st["linestyle"] if line else "none"))
-        labels += [_short(s) for s in members]
+        labels += [short(s) for s in members]
     legend = fig.legend(handles + [h for h, _ in extra], labels + [t for _, t in extra], loc="outside right upper",
                         ncol=1 if len(labels) + len(extra) <= LEGEND_ROWS else 2)
     for i, colour in heads:
@@ -187,37 +169,77 @@ def _log_x(ax, sizes: list[float], narrow: bool = False) -> None:
 
 
 def learning_curves(found: dict[str, Any]) -> str | None:
-    """Test accuracy against training-set size (log x), one line per solver, seed bands."""
+    """Test error rate (1 − accuracy) against training-set size on log-log axes, one line per solver with
+    its seed band and, where it fits, its name at the line's end. A power law is a straight line there, and
+    the competitive solvers, crowded under an accuracy of 1, spread over the decades of their errors."""
     curves, families = found["curves"], found["families"]
     if not curves:
         return None
     solvers = _ordered(curves, families)
     styles = _styles(solvers, families, set(found["family_best"].values()))
+    errors = {s: _errors(curves[s]) for s in solvers}
+    floor = min((e for s in solvers for e in errors[s]["means"] if e > 0),
+                default=1e-3) / 2  # an error of 0 (every test example right) drawn half below the smallest
     height = max(4.6, _legend_height(len(solvers) + len({families.get(s) for s in solvers})))
-    with _figure(f"{found['task']}-curves", WIDTH, height) as (fig, ax):
+    key = f"{found['task']}-curves"
+    with _figure(key, WIDTH, height) as (fig, ax):
         for solver in solvers:
-            c, st = curves[solver], styles[solver]
-            ax.plot(c.sizes, c.means, color=st["color"], marker=st["marker"], linestyle=st["linestyle"],
+            c, e, st = curves[solver], errors[solver], styles[solver]
+            ys = [max(v, floor) for v in e["means"]]
+            ax.plot(c.sizes, ys, color=st["color"], marker=st["marker"], linestyle=st["linestyle"],
                     linewidth=st["linewidth"], alpha=st["alpha"], markersize=st["markersize"], zorder=st["zorder"],
                     markeredgecolor="white", markeredgewidth=0.6)
-            band = [(n, lo, hi) for n, lo, hi in zip(c.sizes, c.lows, c.highs) if lo is not None]
+            band = [(n, max(lo, floor), max(hi, floor)) for n, lo, hi in zip(c.sizes, e["lows"], e["highs"])
+                    if lo is not None]
+            if st["linewidth"] <= 2 and families.get(solver) != "ensemble":
+                continue  # bands for the family bests only: a dozen overlapping bands hide the lines
             if len(band) >= 2:
                 ax.fill_between([b[0] for b in band], [b[1] for b in band], [b[2] for b in band],
-                                color=st["color"], alpha=0.12 if st["linewidth"] > 2 else 0.05, linewidth=0)
+                                color=st["color"], alpha=0.12, linewidth=0)
             elif len(band) == 1:
                 n, lo, hi = band[0]
-                ax.errorbar([n], [c.mean_at(n)], yerr=[[c.mean_at(n) - lo], [hi - c.mean_at(n)]],
-                            color=st["color"], capsize=3, linewidth=1)
+                y = max(1 - c.mean_at(n), floor)
+                ax.errorbar([n], [y], yerr=[[y - lo], [hi - y]], color=st["color"], capsize=3, linewidth=1)
         _log_x(ax, found["sizes"])
+        lo, hi = min(found["sizes"]), max(found["sizes"])
+        ax.set_xlim(lo / 1.15, hi * max(2.0, (hi / lo) ** 0.3))  # room right of the lines for their names
+        _log_error(ax)
         ax.set_xlabel("training examples (log scale)")
-        ax.set_ylabel("test accuracy")
+        ax.set_ylabel("test error rate = 1 − accuracy (log scale)")
         _legend(fig, solvers, families, styles)
-        return to_svg(fig, f"{found['task']}-curves")
+        fig.draw_without_rendering()
+        end_labels(fig, ax, [(s, curves[s].sizes[-1], max(errors[s]["means"][-1], floor)) for s in solvers
+                              if curves[s].sizes], styles)
+        return to_svg(fig, key)
+
+
+def _err(score: float) -> float:
+    """An accuracy as an error rate for a log axis: an error of 0 is drawn at 1 in 10,000."""
+    return max(1 - score, 1e-4)
+
+
+def _errors(curve) -> dict[str, list]:
+    """A learning curve as error rates: means, and the band's low and high ends (an accuracy's high is an error's low)."""
+    return {"means": [1 - m for m in curve.means],
+            "lows": [None if h is None else 1 - h for h in curve.highs],
+            "highs": [None if lo is None else 1 - lo for lo in curve.lows]}
+
+
+def _log_error(ax) -> None:
+    """A log y axis of error rates with percent tick labels (0.5%, 1%, 2%, 5%, 10%, ..., 100%)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.2g}%" if v < 1 else "100%"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, min(high, 1.05))
 
 
 def scaling_laws(found: dict[str, Any]) -> str | None:
-    """Fitted learning curves per family panel, for the solvers whose fit may extrapolate: solid over
-    the data, dashed to 10x with the 95% band of the refits; markers are the measured means."""
+    """Fitted learning curves as error rates on log-log axes, per family panel, for the solvers whose fit may
+    extrapolate: solid over the data, dashed to 10x with the 95% band of the refits; markers are the measured means."""
     import numpy as np
     from matplotlib.lines import Line2D
     from matplotlib.ticker import NullLocator
@@ -244,22 +266,23 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
                 st, fit, c = styles[solver], fits[solver], curves[solver]
                 inside = np.geomspace(min(c.sizes), max(c.sizes), 40)
                 beyond = np.geomspace(max(c.sizes), fit.horizon, 30)
-                ax.plot(inside, [fit.score(n) for n in inside], color=st["color"], linewidth=st["linewidth"],
+                ax.plot(inside, [_err(fit.score(n)) for n in inside], color=st["color"], linewidth=st["linewidth"],
                         alpha=st["alpha"], zorder=st["zorder"])
-                ax.plot(beyond, [fit.score(n) for n in beyond], color=st["color"], linewidth=st["linewidth"],
+                ax.plot(beyond, [_err(fit.score(n)) for n in beyond], color=st["color"], linewidth=st["linewidth"],
                         alpha=st["alpha"], linestyle=(0, (4, 3)), zorder=st["zorder"])
-                band = np.array([fit.interval(n) for n in beyond])
+                band = np.array([[_err(hi), _err(lo)] for lo, hi in (fit.interval(n) for n in beyond)])
                 ax.fill_between(beyond, band[:, 0], band[:, 1], color=st["color"], alpha=0.12, linewidth=0,
                                 zorder=st["zorder"] - 1)
-                ax.plot(c.sizes, c.means, linestyle="none", marker=st["marker"], color=st["color"],
+                ax.plot(c.sizes, [_err(m) for m in c.means], linestyle="none", marker=st["marker"], color=st["color"],
                         markersize=st["markersize"], markeredgecolor="white", markeredgewidth=0.6,
                         alpha=st["alpha"], zorder=st["zorder"] + 1)
             marks = [n_max, far]
             for x in marks:
                 ax.axvline(x, color=MUTED, linewidth=0.7, linestyle=":", zorder=1)
             if found["target"] is not None:
-                ax.axhline(found["target"], color=INK, linewidth=0.9, linestyle="--", alpha=0.6, zorder=1)
+                ax.axhline(_err(found["target"]), color=INK, linewidth=0.9, linestyle="--", alpha=0.6, zorder=1)
             _log_x(ax, [n_min, far], narrow=len(panel_families) > 1)
+            _log_error(ax)
             ax.set_xlim(n_min / 1.3, far * 1.3)
             top = ax.secondary_xaxis("top")  # the verticals are named above the panel, clear of the data
             top.set_xticks(marks, ["largest n", f"{MAX_HORIZON}×"], color=MUTED)
@@ -269,7 +292,7 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
             top.spines["top"].set_visible(False)
             ax.set_title(FAMILY_LABEL[family], color=COLORS[family], loc="left")
             ax.set_xlabel("training examples" + ("\n" if len(panel_families) > 2 else " ") + "(log scale)")
-        axes[0][0].set_ylabel("test accuracy (fitted)")
+        axes[0][0].set_ylabel("test error rate = 1 − accuracy\n(fitted, log scale)")
         _legend(fig, drawn, families, {s: {**styles[s], "linestyle": "-"} for s in drawn}, extra=extra)
         return to_svg(fig, key)
 
@@ -300,8 +323,9 @@ def _log_cost(ax, xs: list[float]) -> None:
 
 
 def compute_tradeoffs(found: dict[str, Any]) -> str | None:
-    """Accuracy against fit time, prediction latency and model size, Pareto fronts marked, every
-    point labelled where its name fits without overlap (the legend names them all)."""
+    """Accuracy against fit time, prediction latency and model size; the Pareto front of fit time (the one the
+    leaderboard tags) outlined and stepped in its panel; every point labelled where its name fits without
+    overlap, and found in the legend by colour and marker otherwise."""
     from matplotlib.lines import Line2D
 
     pareto = found["pareto"]
@@ -318,20 +342,21 @@ def compute_tradeoffs(found: dict[str, Any]) -> str | None:
     height = max(4.4, _legend_height(len(solvers) + len({families.get(s) for s in solvers}) + 1))
     key = f"{found['task']}-compute"
     placed = []
+    floor = min((1 - r["accuracy"] for r in rows if r["accuracy"] < 1), default=1e-3) / 2
     with _figure(key, WIDTH, height, ncols=len(axes_spec), sharey=True, squeeze=False) as (fig, axes):
         for ax, (col, label) in zip(axes[0], axes_spec):
             pts = [r for r in rows if r.get(col) is not None]
             xs = _positive([float(r[col]) for r in pts])
-            fronts = pareto["fronts"].get(col, [])
+            fronts = pareto["front"] if col == pareto["front_axis"] else []
             points = []
             for r, x in zip(pts, xs):
                 st, on_front = styles[r["solver"]], r["solver"] in fronts
                 size = st["markersize"] + (1.5 if on_front else 0)
-                ax.plot([x], [r["accuracy"]], linestyle="none", marker=st["marker"], markersize=size,
+                ax.plot([x], [max(1 - r["accuracy"], floor)], linestyle="none", marker=st["marker"], markersize=size,
                         color=st["color"], markeredgecolor=INK if on_front else "white",
                         markeredgewidth=1.3 if on_front else 0.6, zorder=5 if on_front else 4)
-                points.append((x, r["accuracy"], r["solver"], on_front, size))
-            front = sorted((x, r["accuracy"]) for r, x in zip(pts, xs) if r["solver"] in fronts)
+                points.append((x, max(1 - r["accuracy"], floor), r["solver"], on_front, size))
+            front = sorted((x, max(1 - r["accuracy"], floor)) for r, x in zip(pts, xs) if r["solver"] in fronts)
             if len(front) >= 2:
                 ax.step([f[0] for f in front], [f[1] for f in front], where="post", color=INK, linewidth=1.0,
                         alpha=0.7, zorder=2)
@@ -339,69 +364,16 @@ def compute_tradeoffs(found: dict[str, Any]) -> str | None:
                 _log_cost(ax, xs)
             ax.set_xlabel(COST_LABELS.get(col, label))
             ax.margins(x=0.12, y=0.08)
+            _log_error(ax)
             placed.append((ax, points, front))
-        axes[0][0].set_ylabel(f"test accuracy (n = {found['largest']:,})")
+        axes[0][0].set_ylabel(f"test error rate, n = {found['largest']:,}\n(1 − accuracy, log scale)")
         _legend(fig, solvers, families, styles, line=False, extra=[(front_handle, "Pareto front")])
         fig.draw_without_rendering()  # the layout and the axis limits are final from here on
         fig.set_layout_engine("none")
         for ax, points, front in placed:
             ax.set_autoscale_on(False)
-            _place_labels(fig, ax, points, front)
+            place_labels(fig, ax, points, front)
         return to_svg(fig, key)
-
-
-def _place_labels(fig, ax, points, front) -> None:
-    """Label each point with its solver's name where the text fits: greedy, front points first, then
-    by accuracy, trying 16 placements around the point at growing distances (with a leader line past
-    the nearest); a label that would overlap a marker, another label or leader, the front's line or
-    the panel's edge is left out (the legend names every solver). Text is measured with the
-    renderer, in display pixels; no randomness, so a rebuild draws the same labels."""
-    from matplotlib.font_manager import FontProperties
-
-    renderer, px, to_disp = fig._get_renderer(), fig.dpi / 72, ax.transData.transform
-    frame, font, pad = ax.get_window_extent(renderer), FontProperties(size=FONT_PT), 2.0 * fig.dpi / 72
-    centres = [to_disp((x, y)) for x, y, *_ in points]
-    boxes = [(cx - r, cy - r, cx + r, cy + r) for (cx, cy), r in zip(centres, [p[4] / 2 * px + 1 for p in points])]
-    steps, lines = [to_disp(p) for p in front], []
-    for (x0, y0), (x1, y1) in zip(steps, steps[1:]):  # the front's step line: flat, then up
-        lines += [(x0, y0 - px, x1, y0 + px), (x1 - px, min(y0, y1), x1 + px, max(y0, y1))]
-    order = sorted(range(len(points)), key=lambda i: (not points[i][3], -points[i][1], points[i][2]))
-    for i in order:
-        x, y, solver, _, size = points[i]
-        text, (cx, cy) = _short(solver, 18), centres[i]
-        w, h, _d = renderer.get_text_width_height_descent(text, font, ismath=False)
-        for dist, (ux, uy, ha, va) in ((size / 2 + d, u) for d in (3, 12, 24, 40, 60, 85) for u in DIRECTIONS):
-            ox, oy = cx + ux * dist * px, cy + uy * dist * px  # the text's anchor, on its box's edge
-            left = ox - {"left": 0, "center": w / 2, "right": w}[ha]
-            bottom = oy - {"bottom": 0, "center": h / 2, "top": h}[va]
-            box = (left - pad, bottom - pad, left + w + pad, bottom + h + pad)
-            if not (frame.x0 <= box[0] and box[2] <= frame.x1 and frame.y0 <= box[1] and box[3] <= frame.y1):
-                continue
-            far, k = dist > size / 2 + 3, max(2, int(math.hypot(ox - cx, oy - cy) / (2 * px)))
-            leader = [(lx - 1, ly - 1, lx + 1, ly + 1) for lx, ly in  # the leader line, as 2 px boxes
-                      ((cx + (ox - cx) * t / k, cy + (oy - cy) * t / k) for t in range(k + 1))
-                      if math.hypot(lx - cx, ly - cy) > size / 2 * px + 2] if far else []
-            crossed = sum(_hits(a, lines) for a in leader)  # a leader may cross the step line, not run along it
-            if not _hits(box, boxes + lines) and not any(_hits(a, boxes) for a in leader) and crossed <= 3:
-                arrow = {"arrowstyle": "-", "color": MUTED, "linewidth": 0.7, "shrinkA": 0,
-                         "shrinkB": size / 2 + 1} if far else None
-                ax.annotate(text, (x, y), xytext=(ux * dist, uy * dist), textcoords="offset points", ha=ha, va=va,
-                            color=INK, fontsize=FONT_PT, arrowprops=arrow, zorder=6, annotation_clip=False)
-                boxes += [box, *leader]
-                break
-
-
-#: Where a point's label may go, in the order tried: (unit offset x, y, text alignment ha, va).
-DIRECTIONS = [(1, 0, "left", "center"), (-1, 0, "right", "center"), (0.7, 0.7, "left", "bottom"),
-              (0.7, -0.7, "left", "top"), (-0.7, 0.7, "right", "bottom"), (-0.7, -0.7, "right", "top"),
-              (0, 1, "center", "bottom"), (0, -1, "center", "top"), (0, 1, "left", "bottom"),
-              (0, -1, "left", "top"), (0, 1, "right", "bottom"), (0, -1, "right", "top"), (0.45, -0.9, "left", "top"),
-              (-0.45, -0.9, "right", "top"), (0.45, 0.9, "left", "bottom"), (-0.45, 0.9, "right", "bottom")]
-
-
-def _hits(a, boxes) -> int:
-    """How many of ``boxes`` the box ``a`` overlaps (boxes are (x0, y0, x1, y1) in display pixels)."""
-    return sum(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for b in boxes)
 
 
 def cd_diagram(across: dict[str, Any]) -> str | None:
@@ -430,7 +402,7 @@ def cd_diagram(across: dict[str, Any]) -> str | None:
             level = -(i + 1) * 0.9 if left else -(k - i) * 0.9
             x_end = 0.6 if left else k + 0.4
             ax.plot([avg[solver], avg[solver], x_end], [0, level, level], color=MUTED, linewidth=0.9)
-            ax.text(x_end + (-0.05 if left else 0.05), level, f"{_short(solver)} ({avg[solver]:.2f})",
+            ax.text(x_end + (-0.05 if left else 0.05), level, f"{short(solver)} ({avg[solver]:.2f})",
                     ha="right" if left else "left", va="center", fontsize=FONT_PT, color=INK)
         for j, (lo, hi) in enumerate(_cliques([avg[s] for s in solvers], cd)):
             y = -0.25 - 0.18 * j

@@ -63,6 +63,11 @@ def _bytes(v) -> str:
     return f"{v:.0f} B"
 
 
+def _times(v) -> str:
+    """``107×``, ``5.1×``, ``0.42×``."""
+    return "" if _num(v) == "" else f"{float(v):.3g}×" if float(v) < 10 else f"{float(v):,.0f}×"
+
+
 def _pvalue(p) -> str:
     if p is None:
         return ""
@@ -74,13 +79,14 @@ def _environment():
 
     from dlbench.analysis.extrapolation import printable
     from dlbench.analysis.scaling import fmt_n
+    from dlbench.analysis.sentences import short_error
     from dlbench.analysis.tables import FAMILY_LABEL
     from dlbench.report.figures import compact
 
     env = Environment(loader=PackageLoader("dlbench.report", "templates"), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(seconds=_seconds, num=_num, int=_int, signed=_signed, p=_pvalue, n=fmt_n, bytes=_bytes,
-                       score=printable,
+                       score=printable, short_error=short_error, times=_times,
                        compact=lambda v: "" if _num(v) == "" else compact(float(v)), family=lambda f: FAMILY_LABEL.get(f, f or ""))
     return env
 

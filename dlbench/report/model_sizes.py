@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dlbench.report.figures import COLORS, FONT_PT, INK, MARKERS, WIDTH, _figure, _log_x, _shades, _short, compact, to_svg
+from dlbench.report.figures import MARKERS, _figure, _log_x, _shades, compact, to_svg
+from dlbench.report.style import COLORS, FONT_PT, INK, WIDTH, short as _short
 
 
 def model_sizes(found: dict[str, Any]) -> str | None:

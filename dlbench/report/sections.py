@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dlbench.analysis.tables import FAMILY_ORDER
+from dlbench.core.solver import ENSEMBLE
 from dlbench.report import figures
 from dlbench.report.model_sizes import model_sizes
 
@@ -58,25 +59,32 @@ def _scaling(found: dict[str, Any]) -> dict[str, Any]:
 
 
 def _headline(found: dict[str, Any]) -> dict[str, Any]:
-    """The answer card: the winner and the best of each other family, with interval, verdict and cost."""
+    """The answer card: the best single solver of each family (the best single one first), then the ensemble,
+    each with interval, standing against the winner and cost; the ensemble's gain and the cheapest tied solver."""
     best = found["best"]
     if best is None:
         return {"card": []}
-    board = {r["solver"]: r for r in found["board"]}
+    board = {r["solver"]: r for r in found["board"] if r["train_size"] == found["largest"]}
     standing = {t["solver"]: t["standing"] for t in found["tests"]}
-    solvers = [best["solver"]] + [b for f, b in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]])
-                                  if b != best["solver"]]
+    single = found["best_single"]
+    singles = [single] + [b for f, b in sorted(found["family_best"].items(), key=lambda kv: FAMILY_ORDER[kv[0]])
+                          if b != single]
+    ensembles = [s for s in sorted(board) if found["families"].get(s) == ENSEMBLE]
     exported = {m["solver"]: m["path"] for m in found.get("models") or [] if m.get("saved")}
+    cheapest = (found["cheapest_tied"] or {}).get("solver")
     card = []
-    for solver in solvers:
+    for solver in [s for s in singles if s] + ensembles:
         r = board.get(solver, {})
         card.append({"solver": solver, "family": found["families"].get(solver), "winner": solver == best["solver"],
+                     "best_single": solver == single and single != best["solver"], "cheapest": solver == cheapest,
+                     "ensemble": solver in ensembles,
                      "test": r.get("accuracy"), "low": r.get("accuracy_low"), "high": r.get("accuracy_high"),
                      "verdict": standing.get(solver),
                      "fit_seconds": r.get("fit_seconds"), "latency": r.get("predict_seconds_per_1k"),
                      "n_params": r.get("n_params"), "model_bytes": r.get("model_bytes"),
                      "model": exported.get(solver), "untuned": (r.get("untuned") or 0) > 0})
-    return {"card": card, "any_model": bool(exported)}
+    return {"card": card, "any_model": bool(exported), "gain": found["ensemble_gain"],
+            "cheapest": found["cheapest_tied"]}
 
 
 def _problems(found: dict[str, Any]) -> dict[str, Any] | None:
@@ -97,7 +105,7 @@ def _problems(found: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _leaderboard(found: dict[str, Any]) -> dict[str, Any]:
-    return {"pareto_any": {s for front in found["pareto"]["fronts"].values() for s in front}}
+    return {"pareto": set(found["pareto"]["front"])}
 
 
 def _confusion(found: dict[str, Any]) -> dict[str, Any]:
@@ -128,11 +136,8 @@ def _audit(found: dict[str, Any]) -> dict[str, Any]:
                                   "test": test.get(c, 0), "test_share": test.get(c, 0) / n_test} for c in classes]}}
 
 
-
 def _family_sorted(solvers, families) -> list[str]:
     return sorted(solvers, key=lambda s: (FAMILY_ORDER.get(families.get(s), 9), s))
-
-
 
 
 SECTIONS: list[Section] = [
