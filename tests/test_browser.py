@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from dlbench.report import html as report
-from dlbench.report.figures import NARROW_PX
+from dlbench.report.style import NARROW_PX
 from test_report import XSS, XSS2, _Tags, fabricate  # tests/ is on sys.path (pytest rootdir conftest)
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -22,7 +22,6 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
-from dlbench import Solver
 from dlbench.core.errors import SolverUnavailable
 from dlbench.core.estimator import METRICS
 from dlbench.core.registry import discover

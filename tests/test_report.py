@@ -20,7 +20,7 @@ import pytest
 from dlbench.analysis import findings as summary
 from dlbench.analysis import scaling
 from dlbench.analysis.summary import SUMMARY_COLUMNS
-from dlbench.report import figures
+from dlbench.report import figures, style
 from dlbench.report import html as report
 from dlbench.core.store import ResultsStore
 
@@ -402,5 +402,5 @@ def test_figure_text_is_at_least_11_px_at_800_px(built):
         width_pt = float(re.search(r'width="([\d.]+)pt"', svg).group(1))
         sizes = [float(v) for v in re.findall(r"font(?:-size)?:\s*(?:[a-z]+\s+)*([\d.]+)px", svg)]
         assert sizes, "SVG text should carry its font size"
-        scale = figures.NARROW_PX / width_pt  # every figure spans the column at 800 px
-        assert min(sizes) * scale >= figures.MIN_TEXT_PX, (min(sizes), width_pt)
+        scale = style.NARROW_PX / width_pt  # every figure spans the column at 800 px
+        assert min(sizes) * scale >= style.MIN_TEXT_PX, (min(sizes), width_pt)

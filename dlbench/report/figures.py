@@ -17,8 +17,7 @@ from typing import Any
 
 from dlbench.analysis.tables import FAMILY_LABEL, FAMILY_ORDER
 from dlbench.report.labels import end_labels, place_labels
-from dlbench.report.style import (  # noqa: F401 - NARROW_PX, MIN_TEXT_PX: the legibility the tests check
-    COLORS, FONT_PT, INK, LEGEND_ROWS, MIN_TEXT_PX, MUTED, NARROW_PX, RC, WIDTH, short)
+from dlbench.report.style import COLORS, FONT_PT, INK, LEGEND_ROWS, MUTED, RC, WIDTH, short
 
 #: Every solver gets its own marker (up to 14 single solvers; the ensemble is a star), and within a family its
 #: own line style and shade, so a point is found in the legend by colour and marker alone.
