@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import textwrap
+from pathlib import Path
 
 PLUGIN_TASK = '''
 from dlbench import Dataset, Task
@@ -108,6 +110,23 @@ def test_source_checkout_tasks_folder_is_not_registered_twice(cli):
     proc = cli("list", "--json", cwd=repo)
     assert proc.returncode == 0, proc.stderr
     assert len({t["name"] for t in json.loads(proc.stdout)}) == len(json.loads(proc.stdout))
+
+
+def test_another_checkout_of_dlbench_is_not_registered_twice_either(tmp_path, cli):
+    """dlbench installed from one place (a wheel, another clone), run inside a clone: its tasks/ is a
+    copy of the built-in tasks, not the user's own task files."""
+    repo = Path(__file__).resolve().parents[1]
+    clone = tmp_path / "clone"
+    shutil.copytree(repo / "tasks", clone / "tasks", ignore=shutil.ignore_patterns("__pycache__", "data"))
+    shutil.copytree(repo / "dlbench", clone / "dlbench", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(repo / "pyproject.toml", clone / "pyproject.toml")
+    proc = cli("list", "--json", cwd=clone)
+    assert proc.returncode == 0, proc.stderr
+    names = [t["name"] for t in json.loads(proc.stdout)]
+    assert "mnist-5k" in names and len(set(names)) == len(names)
+    (clone / "pyproject.toml").unlink()  # not a dlbench checkout: a folder of task files like any other
+    proc = cli("list", cwd=clone)
+    assert proc.returncode == 2 and "two tasks are named" in proc.stderr
 
 
 def test_local_task_file_keeps_listing_light(tmp_path):

@@ -136,6 +136,16 @@ def _builtin_tasks_dirs() -> set[Path]:
     return {Path(p).resolve() for p in (spec.submodule_search_locations or [])} if spec else set()
 
 
+def _is_builtin_tasks(folder: Path) -> bool:
+    """Whether ``folder`` is the built-in tasks: the installed package, or the ``tasks/`` of a
+    dlbench source checkout (another copy of it, when dlbench is installed from elsewhere)."""
+    if folder.resolve() in _builtin_tasks_dirs():
+        return True
+    project = folder.parent / "pyproject.toml"
+    return ((folder / "__init__.py").is_file() and (folder.parent / "dlbench" / "__init__.py").is_file()
+            and project.is_file() and 'name = "dlbench"' in project.read_text(encoding="utf-8", errors="replace"))
+
+
 #: Names of rows dlbench builds itself; no plugin solver may take them.
 RESERVED_SOLVER_NAMES = (ENSEMBLE,)
 
@@ -200,7 +210,7 @@ def discover(tasks_dir: str | os.PathLike | None = None) -> Registry:
     registry = Registry()
     _load_entry_points(registry)
     folder = tasks_dir_from(tasks_dir)
-    if folder.is_dir() and folder.resolve() not in _builtin_tasks_dirs():
+    if folder.is_dir() and not _is_builtin_tasks(folder):
         for path in sorted(folder.glob("*.py")):
             if not path.name.startswith("_"):
                 for plugin in _load_file(path):
