@@ -1,14 +1,14 @@
 """The findings of a run, per task, as plain data: what the report and the terminal say.
 
-Owns turning tables (``tables``), per-example evidence (``evidence``), curve fits (``scaling``)
-and tests (``stats``) into findings: the honestly chosen best solver and who is tied with it,
-the best of each family at the smallest and largest size, where one family overtakes another
-(decided over the seeds, which counts training variance, or with one seed over the test
-examples, as a claim about two trained models only; Holm-corrected over every claim of its kind
-on the page), the extrapolated picture where the data support it, the best
-model's confusion matrix, the data-audit warnings and the rows of ``summary.csv``. The words
-are ``sentences``, the rows of ``summary.csv`` are ``summary``'s. No figures and no HTML here;
-every value is a number, a string or a list.
+Owns turning tables (``tables``), per-example evidence (``evidence``), bounded curve fits
+(``extrapolation``), the winners and their costs (``winners``) and tests (``stats``, ``seeds``)
+into findings: the honestly chosen best solver and who is tied with it, the best of each family
+at the smallest and largest size, where one family overtakes another (decided over the seeds,
+which counts training variance, or with one seed over the test examples, as a claim about two
+trained models only; Holm-corrected over every claim of its kind on the page), what may be
+extrapolated and with which interval, the best model's confusion matrix and the data-audit
+warnings. The words are ``sentences``, the rows of ``summary.csv`` ``summary``'s. No figures
+and no HTML here; every value is a number, a string or a list.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dlbench.analysis import capacity, scaling, sentences, stats, tables
 from dlbench.analysis.evidence import Evidence, crossfit_winner, decide
 from dlbench.analysis.extrapolation import Extrapolation, crossing, examples_needed, extrapolate
 from dlbench.analysis.summary import finite
-from dlbench.analysis.winners import best_single, chosen_models, cheapest_tied, ensemble_gain, family_bests
 from dlbench.analysis.tables import FAMILY_ORDER
+from dlbench.analysis.winners import best_single, cheapest_tied, chosen_models, ensemble_gain, family_bests
 from dlbench.core import schema
 from dlbench.core.solver import ENSEMBLE
 
