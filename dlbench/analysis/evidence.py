@@ -87,14 +87,15 @@ class Evidence:
             return None
         examples = stats.paired_comparison(np.vstack([ca[s] for s in seeds]), np.vstack([cb[s] for s in seeds]),
                                            seed=_seed_of(task, a, b, size))
-        setup = seed_comparison([ca[s].mean() for s in seeds], [cb[s].mean() for s in seeds])
-        common = {"seed_diffs": [float(ca[s].mean() - cb[s].mean()) for s in seeds], "seeds": len(seeds),
+        means_a, means_b = [float(ca[s].mean()) for s in seeds], [float(cb[s].mean()) for s in seeds]
+        setup = seed_comparison(means_a, means_b)
+        common = {"seed_diffs": [x - y for x, y in zip(means_a, means_b)], "seeds": len(seeds),
                   "size": int(size), "discordant": examples["discordant"], "a_better": examples["a_better"],
                   "b_better": examples["b_better"]}
         if setup["p"] is not None:
             return {**common, "kind": "setup", "needs_seeds": False, **{k: setup[k] for k in ("diff", "low", "high",
                                                                                               "p", "test")}}
-        return {**common, "kind": "models", "needs_seeds": len(seeds) == 1, "why_models": setup["reason"],
+        return {**common, "kind": "models", "needs_seeds": len(seeds) == 1,
                 **{k: examples[k] for k in ("diff", "low", "high", "p", "test")}}
 
 

@@ -126,8 +126,12 @@ class _Comparisons:
     def __init__(self, evidence: Evidence, task: str):
         self.evidence, self.task, self.made = evidence, task, {}
 
+    def asked(self, a: str, b: str, size: int) -> bool:
+        """Whether ``a`` and ``b`` were compared at ``size``, either way round."""
+        return (a, b, size) in self.made or (b, a, size) in self.made
+
     def ask(self, a: str, b: str, size: int) -> None:
-        if (a, b, size) not in self.made and (b, a, size) not in self.made:
+        if not self.asked(a, b, size):
             self.made[(a, b, size)] = self.evidence.compare(self.task, a, b, size)
 
     def comparisons(self) -> list[dict[str, Any] | None]:
@@ -251,7 +255,7 @@ def _judge(found: dict[str, Any], comparisons: _Comparisons) -> dict[str, Any]:
     at_largest = [r for r in found["board"] if r["train_size"] == largest]
     found["cheapest_tied"] = cheapest_tied([best_solver, *found["tied_with_best"]] if best_solver else [], at_largest)
     single = found["best_single"]
-    asked = single is not None and {(ENSEMBLE, single, largest), (single, ENSEMBLE, largest)} & set(comparisons.made)
+    asked = single is not None and comparisons.asked(ENSEMBLE, single, largest)
     found["ensemble_gain"] = ensemble_gain(single, comparisons.get(ENSEMBLE, single, largest) if asked else None,
                                            at_largest)
     bests = set(found["family_best"].values())

@@ -135,7 +135,7 @@ def cost_sentence(found) -> str:
             out.append(f"The cheapest solver tied with the best: {cheap['solver']} ({_cost_words(cheap)}).")
     if gain is not None and gain["diff"] is not None:
         band = f"95% interval {100 * gain['low']:+.1f} to {100 * gain['high']:+.1f}; " if gain["low"] is not None else ""
-        verdict = {"ahead": "ahead", "behind": "behind", "tied": "tied", "untested": "tied, untested"}[gain["verdict"]]
+        verdict = "tied, untested" if gain["verdict"] == "untested" else gain["verdict"]
         cost = f", at {gain['cost_ratio']:.3g}× its cost (fit + prediction time)" if gain["cost_ratio"] else ""
         out.append(f"The ensemble against {gain['single']}, the best single solver: {100 * gain['diff']:+.1f} points "
                    f"({band}{verdict}){cost}.")

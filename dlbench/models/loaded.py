@@ -34,7 +34,8 @@ class LoadedModel:
     def __init__(self, folder: Path, card: dict[str, Any], solver):
         self.folder, self.card, self.solver = Path(folder), card, solver
         self.label_type = card.get("label_type", "str")
-        self.classes_ = typed_labels(card["classes"], self.label_type)
+        self.class_names = [str(c) for c in card["classes"]]  # as the report and results.csv name them
+        self.classes_ = typed_labels(self.class_names, self.label_type)
         self.notes: list[str] = []
 
     def _inputs(self, X):
@@ -59,14 +60,16 @@ class LoadedModel:
     def predict_proba(self, X) -> np.ndarray:
         """One column per class, in ``classes_`` order (argmax scores for solvers without probabilities)."""
         X = self._inputs(X)
-        names = [str(c) for c in self.card["classes"]]
-        proba = class_probabilities(self.solver, X, names)
-        if proba is None:
-            proba = (self._names(X)[:, None] == np.asarray(names)[None, :]).astype(np.float32)
-        return proba
+        proba = class_probabilities(self.solver, X, self.class_names)
+        return _one_hot(self._names(X), self.class_names) if proba is None else proba
 
     def __repr__(self) -> str:
         return f"<dlbench model {self.card['solver']} for {self.card['task']} ({self.card['role']}) at {self.folder}>"
+
+
+def _one_hot(labels: np.ndarray, names: list[str]) -> np.ndarray:
+    """Probabilities of a solver without them: 1 for the predicted class name, 0 elsewhere."""
+    return (labels[:, None] == np.asarray(names)[None, :]).astype(np.float32)
 
 
 def find_model(path: str | Path, task: str | None = None) -> Path:
@@ -112,8 +115,7 @@ class Ensemble:
         for _, _, solver in self.members:
             proba = class_probabilities(solver, X, classes)
             if proba is None:  # as the run did: one-hot rows of the member's predictions
-                pred = np.asarray(solver.predict(X)).astype(str)
-                proba = (pred[:, None] == self.classes_[None, :]).astype(np.float32)
+                proba = _one_hot(np.asarray(solver.predict(X)).astype(str), classes)
             probas.append(proba)
         return combine(probas, [weight for _, weight, _ in self.members])
 

@@ -33,7 +33,7 @@ def predict_file(source: str | Path, data: str | Path, out: str | Path, task: st
         proba = model.predict_proba(X)
         notes = [*notes, *model.notes]
         predicted = model.predict_names(X)
-    classes = [str(c) for c in model.card["classes"]]
+    classes = model.class_names
     columns = [*(["file"] if names is not None else []), "prediction", *(f"proba_{c}" for c in classes)]
     rows = []
     for i, label in enumerate(predicted):
