@@ -34,6 +34,8 @@ MAX_HORIZON = 10
 NEVER_PRINT = 0.999
 #: More failed bootstrap refits than this share and nothing is extrapolated.
 MAX_FAILED_SHARE = 0.2
+#: Sizes the simplest curve form needs before anything is extrapolated (k + 2 for k parameters).
+MIN_SIZES = min(PARAMS.values()) + 2
 #: A fitted error floor (or exponent) within this of its lower bound 0 counts as at the bound.
 AT_BOUND = 1e-4
 
@@ -128,11 +130,10 @@ def _held_out(curve: Measured) -> tuple[dict[str, float], dict[str, float], int]
 
 def _refusal(curve: Measured, out: Extrapolation, boot: np.ndarray | None) -> str | None:
     """Why the curve may not be extrapolated before any check of a fit, or None."""
-    fewest = min(PARAMS.values()) + 2
     if out.ill_behaved:
         return f"the curve {out.ill_behaved.split(':')[0]}, so no form describes it"
-    if len(curve.sizes) < fewest:
-        return (f"{len(curve.sizes)} measured sizes: extrapolation needs at least {fewest} "
+    if len(curve.sizes) < MIN_SIZES:
+        return (f"{len(curve.sizes)} measured sizes: extrapolation needs at least {MIN_SIZES} "
                 f"(a form with k parameters needs k + 2)")
     if boot is None:
         return "one seed and no stored predictions: extrapolation needs stored predictions or at least 2 seeds"

@@ -12,12 +12,8 @@ import math
 from typing import Any
 
 from dlbench.analysis import scaling
-from dlbench.analysis.extrapolation import MAX_HORIZON, PARAMS, printable
+from dlbench.analysis.extrapolation import MAX_HORIZON, MIN_SIZES, printable
 from dlbench.analysis.tables import FAMILY_LABEL, FAMILY_ORDER
-
-
-#: Sizes the simplest curve form needs before anything is extrapolated (k + 2 for k parameters).
-MIN_SIZES = min(PARAMS.values()) + 2
 
 
 def fmt(v, digits: int = 3) -> str:

@@ -51,8 +51,7 @@ def _figure(make: Callable[[dict[str, Any]], str | None]) -> Callable[[dict[str,
 
 
 def _scaling(found: dict[str, Any]) -> dict[str, Any]:
-    from dlbench.analysis.extrapolation import MAX_HORIZON
-    from dlbench.analysis.sentences import MIN_SIZES
+    from dlbench.analysis.extrapolation import MAX_HORIZON, MIN_SIZES
 
     return {**_figure(figures.scaling_laws)(found), "max_horizon": MAX_HORIZON, "min_sizes": MIN_SIZES,
             "scaling_rows": [found["scaling"][s] for s in _family_sorted(found["scaling"], found["families"])]}
