@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("args", nargs=argparse.REMAINDER, help="-- then the arguments of `dlbench run`")
     ns = parser.parse_args()
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
-    progress.RunProgress.finished = _spy(progress.RunProgress.finished)
+    progress.RunProgress._finished = _spy(progress.RunProgress._finished)
     from dlbench.cli import main as dlbench
 
     try:

@@ -1,7 +1,8 @@
-"""The ``dlbench`` command line: parse options, call the runner or registry, print results.
+"""The ``dlbench`` command line: parse options, call the Python API (``dlbench.api``) or the registry, print.
 
-Owns user-facing output and exit codes: a :class:`~dlbench.core.errors.UsageError` becomes one
-line on stderr and exit code 2, never a traceback. Heavy modules load only inside ``run``.
+Owns the command's options, user-facing output and exit codes: a
+:class:`~dlbench.core.errors.UsageError` becomes one line on stderr and exit code 2, never a
+traceback. Heavy modules load only inside the commands.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import math
 import os
-import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -21,7 +20,6 @@ from click.core import ParameterSource
 
 from dlbench.core.errors import UsageError
 from dlbench.core.registry import TASKS_DIR_ENV, Registry, discover
-from dlbench.core.solver import ENSEMBLE
 from dlbench.models.files import EXPORT_MODES
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -203,73 +201,69 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, sc
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
     (with --target) or a folder of images with one sub-folder per class.
     """
-    from dlbench.engine.plan import SCALING_STUDY, parse_duration, parse_scales, parse_sizes
-    from dlbench.engine.config import RunConfig
-    from dlbench.engine.runner import Run
-
-    console = _console(stderr=True)
-    found: dict = {}
-
-    def reported(run_dir, rows) -> None:
-        from dlbench.report.html import report_and_findings
-
-        found.update(report_and_findings(run_dir, rows)[1])
+    import dlbench.api as api
+    from dlbench.engine.plan import SCALING_STUDY
+    from dlbench.engine.progress import RunProgress
 
     if quick and thorough:
         raise UsageError("give --quick or --thorough, not both")
-    preset = "quick" if quick else "thorough" if thorough else None
     if scales and scaling_study:
         raise UsageError("give --scales or --scaling-study, not both")
-    scale_list = list(SCALING_STUDY) if scaling_study else parse_scales(scales)
-    if target_score is not None and not math.isfinite(target_score):
-        raise UsageError(f"--target-score must be a number between 0 and 1, not {target_score}")
-    if resume_dir:
-        if tasks:
-            raise UsageError("give either tasks or --resume RUN_DIR, not both: a resumed run keeps its own tasks")
-        given = sorted(n for n in ctx.params if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE
-                       and n not in ("resume_dir", "open_report"))
-        fixed = [n for n in given if n not in RESUMABLE]
-        if fixed:
-            raise UsageError(f"--resume keeps the run's own {', '.join('--' + n.replace('_', '-') for n in fixed)}: "
-                             f"only {', '.join('--' + n.replace('_', '-') for n in sorted(RESUMABLE))} may change")
-        limits = {n: parse_duration(ctx.params[n], f"--{n.replace('_', '-')}") for n in given if n in DURATIONS}
-        limits.update({n: ctx.params[n] for n in given if n in RESUMABLE and n not in DURATIONS})
-        runner = Run.resume(resume_dir, discover, console=console, on_finish=reported, overrides=limits)
-    else:
-        if not tasks:
-            raise UsageError("give at least one task name or data path, e.g. `dlbench run digits`")
-        config = RunConfig(
-            tasks=list(tasks), families=_csv_list(families), solvers=_csv_list(solvers), out=out, seed=seed,
-            target=target, text_column=text_column, test=test_path, name=task_name, tasks_dir=ctx.obj["tasks_dir"],
-            preset=preset or "default", sizes=parse_sizes(sizes), scales=scale_list or [1.0], seeds=seeds, trials=trials, tuner=tuner,
-            tune_time=parse_duration(tune_time, "--tune-time"), trial_timeout=parse_duration(trial_timeout, "--trial-timeout"),
-            budget=parse_duration(budget, "--budget"), cell_timeout=parse_duration(cell_timeout, "--cell-timeout"),
-            executor=executor,
-            workers=workers, threads=threads, scheduler=scheduler, target_score=target_score, export=export,
-        )
-        runner = Run(config, _registry(ctx), console=console, on_finish=reported)
-    def terminate(signum, frame) -> None:  # Ctrl-C or a batch scheduler's stop: keep what finished
-        runner.stop_requested = True
-        raise KeyboardInterrupt  # unwinds: the store, CSV files and report are written
-
-    def unraisable(info) -> None:  # the interrupt landed in a fork handler: the runner stops at the next cell
-        if not (runner.stop_requested and isinstance(info.exc_value, KeyboardInterrupt)):
-            previous_hook(info)
-
-    previous = {sig: signal.signal(sig, terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
-    previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
+    display = _Display(RunProgress(_console(stderr=True)))
     try:
-        run_dir = runner.execute()
+        if resume_dir:
+            if tasks:
+                raise UsageError("give either tasks or --resume RUN_DIR, not both: a resumed run keeps its own tasks")
+            given = {n: ctx.params[n] for n in ctx.params if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE
+                     and n not in ("resume_dir", "open_report")}
+            result = api.resume(resume_dir, progress=display, **given)
+        else:
+            if not tasks:
+                raise UsageError("give at least one task name or data path, e.g. `dlbench run digits`")
+            result = api.run(
+                list(tasks), families=families, solvers=solvers, out=out, seed=seed, target=target,
+                text_column=text_column, test=test_path, name=task_name, tasks_dir=ctx.obj["tasks_dir"],
+                preset="quick" if quick else "thorough" if thorough else "default", sizes=sizes,
+                scales=list(SCALING_STUDY) if scaling_study else scales, seeds=seeds, trials=trials, tuner=tuner,
+                tune_time=tune_time, trial_timeout=trial_timeout, budget=budget, cell_timeout=cell_timeout,
+                executor=executor, workers=workers, threads=threads, scheduler=scheduler, target_score=target_score,
+                export=export, progress=display)
     finally:
-        sys.unraisablehook = previous_hook
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        devices = []
-        if runner.run_dir is not None and runner.store is not None:
-            devices = _print_summary(runner.run_dir, found or None)
-    click.echo(f"run folder: {run_dir}")
-    _announce(run_dir / "index.html", open_report,
+        display.close()
+        if display.run_dir is not None and sys.exc_info()[0] is not None:  # stopped: show what finished
+            _summary(display.run_dir)
+    devices = _summary(result.path, result)
+    click.echo(f"run folder: {result.path}")
+    _announce(result.report_path, open_report,
               f"deep solvers trained on {' and '.join(devices)}" if devices else None)
+
+
+class _Display:
+    """The terminal's run display, also noting the run folder once planned (to summarise a stopped run)."""
+
+    def __init__(self, shown):
+        self.shown, self.run_dir = shown, None
+
+    def __call__(self, event) -> None:
+        from dlbench.engine import events
+
+        if isinstance(event, events.Planned):
+            self.run_dir = event.run_dir
+        self.shown(event)
+
+    def close(self) -> None:
+        self.shown.close()
+
+
+def _summary(run_dir, result=None) -> list[str]:
+    """Print the run's leaderboards and headline (:func:`dlbench.api.terminal.print_summary`)."""
+    from dlbench.api.result import RunResult
+    from dlbench.api.terminal import print_summary
+    from dlbench.core.folder import RunFolder
+
+    if not RunFolder(run_dir).db.exists():
+        return []
+    return print_summary(result or RunResult(run_dir), _console())
 
 
 def _announce(page, open_it: bool, note: str | None = None) -> None:
@@ -281,61 +275,6 @@ def _announce(page, open_it: bool, note: str | None = None) -> None:
 
         if not webbrowser.open(uri):
             click.echo("warning: no browser found to open the report; open the link above", err=True)
-
-
-#: Options a resumed run may change: limits and where cells run (never what is computed).
-DURATIONS = ("budget", "cell_timeout", "trial_timeout", "tune_time")
-RESUMABLE = {*DURATIONS, "workers", "executor", "scheduler", "export"}
-
-
-def _print_summary(run_dir, found: dict | None = None) -> list[str]:
-    """Per task: a compact leaderboard at the largest size (by validation score) and the headline.
-
-    ``found``: the findings the report was written from; without them (the report failed) they
-    are computed again from the store. Returns what trained the deep solvers (empty without any).
-    """
-    from rich.table import Table
-
-    from dlbench.analysis import findings
-    from dlbench.core.store import ResultsStore
-
-    if not (run_dir / "results.db").exists():
-        return []
-    with ResultsStore(run_dir / "results.db") as store:
-        rows = store.rows()
-        if not rows:
-            click.echo("no cell finished", err=True)
-            return []
-        if found is None:
-            info_path = run_dir / "run.json"
-            run_info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.exists() else {}
-            found = findings.analyse(rows, run_info, store.predictions())
-    console = _console()
-    fmt = lambda v, d=3: "" if v is None or v != v else f"{v:.{d}f}"  # noqa: E731
-    for t in found["tasks"]:
-        largest = max((int(r["train_size"]) for r in t["board"]), default=0)
-        table = Table(title=f"{t['task']}: n={largest:,} training examples, ranked by validation score")
-        for column in ("solver", "family", "val acc", "test acc", "untuned", "fit s", "status"):
-            table.add_column(column, no_wrap=column in ("solver", "family", "status"))
-        for r in t["board"]:
-            table.add_row(r["solver"], r["family"], fmt(r["val_score"]), fmt(r["accuracy"]),
-                          fmt(r["default_accuracy"]), fmt(r["fit_seconds"], 2),
-                          r["status"] + (" (untuned)" if (r.get("untuned") or 0) > 0 else ""))
-        console.print(table)
-    for line in findings.lines_of(found):
-        console.print(line, markup=False)
-    counts: dict[str, int] = {}
-    for r in rows:
-        if r["family"] != ENSEMBLE:
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
-    ensembles = sum(r["family"] == ENSEMBLE for r in rows)
-    click.echo("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-               + (f"; {ensembles} ensemble{'s' if ensembles > 1 else ''} built from them" if ensembles else ""))
-    index = run_dir / "models" / "index.json"
-    saved = [m for m in json.loads(index.read_text(encoding="utf-8")) if m["saved"]] if index.exists() else []
-    if saved:
-        click.echo("models: " + ", ".join(f"{m['path']} ({', '.join(m['roles'])})" for m in saved))
-    return found.get("devices") or []
 
 
 @cli.command(context_settings=CONTEXT)

@@ -26,6 +26,7 @@ ALLOWED = {
     "models": {"core", "data", "analysis"},
     "engine": {"core", "data", "solvers", "analysis", "models"},
     "report": {"core", "analysis"},
+    "api": {"core", "data", "solvers", "analysis", "models", "engine", "report"},
 }
 #: Third-party modules a folder may never import, even inside a function.
 FORBIDDEN_LIBRARIES = {

@@ -215,20 +215,18 @@ def test_atomic_writes_keep_the_usual_file_permissions(tmp_path):
 def test_a_swallowed_interrupt_still_stops_the_run_at_the_next_cell(tmp_path, monkeypatch):
     """A signal's KeyboardInterrupt raised inside a fork handler is only printed; the flag it set stops the run."""
     from dlbench.core.registry import discover
-    from dlbench.engine import progress
+    from dlbench.engine import events
     from dlbench.engine.config import RunConfig
     from dlbench.engine.runner import Run
 
     config = RunConfig(tasks=["wine"], solvers=["majority"], sizes=[30, 60, 90], trials=1, seeds=1,
                        executor="local", out=str(tmp_path))
-    run = Run(config, discover(None))
-    finished = progress.RunProgress.finished
 
-    def first_then_stop(self, job, row):
-        finished(self, job, row)
-        run.stop_requested = True  # as the signal handler does, its own raise lost
+    def first_then_stop(event):
+        if isinstance(event, events.CellFinished):
+            run.stop_requested = True  # as the signal handler does, its own raise lost
 
-    monkeypatch.setattr(progress.RunProgress, "finished", first_then_stop)
+    run = Run(config, discover(None), listener=first_then_stop)
     with pytest.raises(KeyboardInterrupt):
         run.execute()
     assert run.stopped == "interrupted (Ctrl-C or SIGTERM)"

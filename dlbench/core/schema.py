@@ -12,8 +12,8 @@ stored in the database but kept out of the flat CSV (nested or long values).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, field, make_dataclass
+from typing import Any, NamedTuple
 
 SQL_TYPES = {"text": "TEXT", "int": "INTEGER", "float": "REAL", "json": "TEXT"}
 
@@ -104,6 +104,26 @@ def names(columns: tuple[Column, ...], csv_only: bool = False) -> list[str]:
 
 
 KEY: tuple[str, ...] = tuple(c.name for c in CELL if c.role == "key")
+
+
+class CellKey(NamedTuple):
+    """The one shape of a cell's identity, in the order of :data:`KEY` (a row's key columns)."""
+
+    task: str
+    solver: str
+    scale: float
+    train_size: int
+    seed: int
+
+    @classmethod
+    def of(cls, row) -> "CellKey":
+        """The key of a result row (a dict or a database row; without a scale, from before the
+        model-size axis: scale 1)."""
+        scale = row["scale"] if "scale" in row.keys() else None
+        return cls(row["task"], row["solver"], scale_value(scale), int(row["train_size"]), int(row["seed"]))
+
+
+assert CellKey._fields == KEY, "CellKey must list the key columns of CELL in their order"
 CSV_COLUMNS: list[str] = names(CELL, csv_only=True)
 TRIAL_CSV_COLUMNS: list[str] = names(TRIAL, csv_only=True)
 NUMERIC: tuple[str, ...] = tuple(c.name for c in CELL if c.numeric)
@@ -148,12 +168,31 @@ def reference_predictions(predictions: dict[tuple, Any] | None) -> dict[tuple, A
     return out
 
 
+_PYTHON_TYPES = {"text": str, "int": int, "float": float, "json": Any}
+
+
+def _update(self, **values: Any) -> "CellRow":
+    """Set columns by name (an unknown name is a bug, not data: ``KeyError``); returns the row."""
+    for name, value in values.items():
+        if name not in _CELL_NAMES:
+            raise KeyError(f"not a result column: {name!r}")
+        setattr(self, name, value)
+    return self
+
+
+#: A result row with every column of :data:`CELL` as a typed attribute (``None`` where not
+#: measured); generated from the table above, so a new column is a new attribute. ``update``
+#: sets columns by name; ``as_dict`` is the row the store writes.
+CellRow = make_dataclass(
+    "CellRow", [(c.name, _PYTHON_TYPES[c.type] | None, field(default=c.default)) for c in CELL], slots=True,
+    namespace={"update": _update, "as_dict": lambda self: asdict(self), "__module__": __name__},
+)
+_CELL_NAMES = frozenset(c.name for c in CELL)
+
+
 def cell_row(**values: Any) -> dict[str, Any]:
-    """A result row with every column of :data:`CELL` (``None`` where not given).
+    """A result row as a dict with every column of :data:`CELL` (``None`` where not given).
 
     An unknown column name is a bug, not data: it raises ``KeyError``.
     """
-    unknown = set(values) - {c.name for c in CELL}
-    if unknown:
-        raise KeyError(f"not result columns: {sorted(unknown)}")
-    return {c.name: values.get(c.name, c.default) for c in CELL}
+    return CellRow().update(**values).as_dict()

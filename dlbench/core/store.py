@@ -80,20 +80,20 @@ class ResultsStore:
         """Every trial, sorted by its cell's key, then in the order the cell ran them."""
         return [dict(r) for r in self._db.execute(f"SELECT * FROM trials ORDER BY {', '.join(KEY)}, rowid")]
 
-    def predictions(self) -> dict[tuple, dict[str, Any]]:
+    def predictions(self) -> dict[schema.CellKey, dict[str, Any]]:
         """Cell key -> its stored arrays (``test_true``, ``test_pred``, ``test_proba``, ``val_true``, ``val_pred``)."""
         out = {}
         for r in self._db.execute(f"SELECT {', '.join(KEY)}, arrays FROM predictions"):
-            out[tuple(r)[:-1]] = _unpack(r["arrays"])
+            out[schema.CellKey.of(r)] = _unpack(r["arrays"])
         return out
 
-    def finished_keys(self) -> set[tuple]:
+    def finished_keys(self) -> set[schema.CellKey]:
         """Cells that need no rerun on resume: finished or failed (not timed out, not skipped).
 
         A cell cut by a timeout or by the run's budget is run again, under the new limits.
         """
         query = f"SELECT {', '.join(KEY)} FROM cells WHERE status IN ('ok', 'failed') AND COALESCE(untuned, 0) = 0"
-        return {tuple(r) for r in self._db.execute(query)}
+        return {schema.CellKey.of(r) for r in self._db.execute(query)}
 
     def close(self) -> None:
         self._db.close()

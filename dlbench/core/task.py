@@ -128,6 +128,17 @@ def _label_type(y) -> str:
     return {"i": "int", "u": "int", "f": "float", "b": "bool"}.get(kind, "str")
 
 
+def label_type_of_text(y) -> str:
+    """``int`` or ``bool`` where every label read from a file is one written out (``"3"``, ``"True"``),
+    so models predict labels of that type; else ``""`` (strings)."""
+    values = [str(v) for v in np.unique(np.asarray(y, dtype=str))]
+    if values and all(v.lstrip("-").isdigit() and str(int(v)) == v for v in values):
+        return "int"
+    if values and set(values) <= {"True", "False"}:
+        return "bool"
+    return ""
+
+
 def typed_labels(labels, label_type: str) -> np.ndarray:
     """String labels back in ``label_type`` (see :class:`Dataset`); left as strings where that would change one."""
     labels = np.asarray(labels).astype(str)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from dlbench.core.errors import UsageError
-from dlbench.core.task import Dataset, Task, column_kinds
+from dlbench.core.task import Dataset, Task, column_kinds, label_type_of_text
 from dlbench.data.naming import task_name
 from dlbench.data.audit import check_target, names, rare_classes, tidy_table
 from dlbench.data.splits import stratified_split, take
@@ -128,7 +128,7 @@ def _note(notes: list[str], *texts: str) -> None:
         log.warning("%s", text)
 
 
-def _split_dataset(X, y, modality: str, where: str, notes: list[str]) -> Dataset:
+def _split_dataset(X, y, modality: str, where: str, notes: list[str], label_type: str = "") -> Dataset:
     """The seeded stratified split (it never changes between runs) of one labelled pool."""
     few = rare_classes(y, where, split=True)
     if few:
@@ -137,7 +137,7 @@ def _split_dataset(X, y, modality: str, where: str, notes: list[str]) -> Dataset
         _note(notes, f"dropped {len(few)} class{'es' if len(few) > 1 else ''} of {where} with a single example "
                      f"(too few to split off a test set; --test PATH keeps them): {names([repr(c) for c in few])}")
     train, test = stratified_split(y, test_fraction=TEST_FRACTION)
-    return Dataset(take(X, train), y[train], take(X, test), y[test], modality, notes=notes)
+    return Dataset(take(X, train), y[train], take(X, test), y[test], modality, notes=notes, label_type=label_type)
 
 
 # --- CSV files --------------------------------------------------------------------------------
@@ -162,7 +162,7 @@ class CSVTask(PathTask):
                 raise UsageError(f"{path} has no usable feature column besides {self.target!r} (every other "
                                  "column is empty or constant): add columns the class can be predicted from")
         if self.test is None:
-            return _split_dataset(X, y, self.modality, where, notes)
+            return _split_dataset(X, y, self.modality, where, notes, label_type_of_text(y))
         test = Path(self.test)
         str_columns = [] if self.text_column else [c for c, k in column_kinds(X).items() if k == "categorical"]
         X_test, y_test = _read_labelled_table(test, self.target, self.text_column, str_columns, notes=None)
@@ -170,7 +170,8 @@ class CSVTask(PathTask):
             X_test, _, tidied = tidy_table(X_test, f"the test file {test.name}", drop=dropped)
             _note(notes, *tidied)
             X_test = _align_test_columns(X, X_test, self.path, self.test)
-        return Dataset(X, y, X_test, y_test, self.modality, notes=notes)
+        return Dataset(X, y, X_test, y_test, self.modality, notes=notes,
+                       label_type=label_type_of_text(np.concatenate([y, y_test])))
 
 
 def _csv_task(root: Path, test_root: Path | None, target, text_column) -> Task:

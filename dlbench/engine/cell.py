@@ -36,8 +36,8 @@ class Cell:
     scale: float = 1.0  # the model-size multiplier (--scales)
 
     @property
-    def key(self) -> tuple:
-        return (self.task, self.solver, float(self.scale), self.train_size, self.seed)
+    def key(self) -> schema.CellKey:
+        return schema.CellKey(self.task, self.solver, float(self.scale), self.train_size, self.seed)
 
     @property
     def identity(self) -> tuple:
@@ -109,8 +109,18 @@ def encode(labels, classes) -> np.ndarray:
     return np.array([index[str(v)] for v in np.asarray(labels).astype(str)], dtype=np.int16)
 
 
+@dataclass
+class Fit:
+    """One fit scored once on the test set: its result columns (scores, times, size) and its
+    test predictions (class codes into the task's classes, probabilities where the solver has them)."""
+
+    columns: dict[str, Any]
+    test_pred: np.ndarray
+    test_proba: np.ndarray | None
+
+
 def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset,
-                     keep_in: str | None = None) -> dict[str, Any]:
+                     keep_in: str | None = None) -> Fit:
     """Fit on the training subset, predict the test set once; scores, times, size and predictions.
 
     ``keep_in``: a folder where the fitted solver is saved for export (full-size cells). It runs on
@@ -133,14 +143,12 @@ def fit_and_evaluate(solver_cls, params, X_train, y_train, dataset: Dataset,
     result.update(solver.model_size())
     if result.get("flops") and result["epochs_trained"]:
         result["train_flops"] = 3 * int(result["flops"]) * len(y_train) * int(result["epochs_trained"])
-    result["test_pred"] = encode(y_pred, classes)
-    result["test_proba"] = test_proba
     if keep_in is not None:
         files.stage(solver, keep_in)
-    return result
+    return Fit(result, encode(y_pred, classes), test_proba)
 
 
-def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings, keep_in=None) -> dict[str, Any]:
+def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings, keep_in=None) -> Fit:
     """Fit and evaluate on the whole training subset.
 
     Refits come last in a cell, so nothing forks after them: they run in the cell's own process
@@ -152,7 +160,8 @@ def _refit(params, X_train, y_train, solver_cls, dataset, settings: CellSettings
         fit_and_evaluate, solver_cls, params, X_train, y_train, dataset, keep_in,
         timeout=timeout, isolate=settings.isolate and timeout is not None,
     )
-    return {**outcome.value, "peak_memory_mb": outcome.peak_memory_mb}
+    outcome.value.columns["peak_memory_mb"] = outcome.peak_memory_mb
+    return outcome.value
 
 
 def derived_seed(*parts: Any) -> int:
@@ -168,9 +177,9 @@ def _failure(exc: isolation.IsolationError) -> dict[str, Any]:
     return {"status": "failed", "error": str(exc), "traceback": getattr(exc, "trace", None)}
 
 
-def base_row(cell: Cell, solver_cls: type, dataset: Dataset) -> dict[str, Any]:
+def base_row(cell: Cell, solver_cls: type, dataset: Dataset) -> schema.CellRow:
     """The identifying columns every result row has, whatever became of the cell."""
-    return schema.cell_row(
+    return schema.CellRow(
         task=cell.task, modality=dataset.modality, solver=cell.solver, family=solver_cls.family,
         scale=float(cell.scale), train_size=cell.train_size, seed=cell.seed, n_test=len(dataset.y_test),
         classes=list(dataset.classes),
@@ -210,26 +219,24 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         best_epochs = tuned.best.epochs_trained if tuned.best else None
         keep = settings.keep_models and settings.full_sizes.get(cell.task) == cell.train_size and cell.scale == 1
         keep_in = str(files.staged_dir(settings.workdir, cell.task, cell.solver, cell.seed)) if keep else None
-        result = _refit(solver_cls.refit_params(tuned.best_params, best_epochs), *args, keep_in=keep_in)
+        fit = _refit(solver_cls.refit_params(tuned.best_params, best_epochs), *args, keep_in=keep_in)
         classes = list(dataset.classes)
-        predictions = {"test_true": encode(dataset.y_test, classes), "test_pred": result.pop("test_pred"),
-                       "test_proba": result.pop("test_proba")}
+        predictions = {"test_true": encode(dataset.y_test, classes), "test_pred": fit.test_pred,
+                       "test_proba": fit.test_proba}
         if tuned.best is not None and tuned.best.pred is not None:
             predictions.update(val_true=encode(y_train[tuned.val_idx], classes),
                                val_pred=encode(tuned.best.pred, classes), val_proba=tuned.best.proba)
-        row.update(result)
-        row["status"] = "ok"
-        row["untuned"] = 1 if cell.untuned and settings.tuning.trials > 1 else 0
+        row.update(**fit.columns, status="ok", untuned=1 if cell.untuned and settings.tuning.trials > 1 else 0)
         if tuned.best_params == defaults:
-            row["default_accuracy"] = row["accuracy"]
+            row.default_accuracy = row.accuracy
         else:
             default_epochs = tuned.default.epochs_trained if tuned.default else None
             try:
-                row["default_accuracy"] = _refit(solver_cls.refit_params(defaults, default_epochs), *args)["accuracy"]
+                row.default_accuracy = _refit(solver_cls.refit_params(defaults, default_epochs), *args).columns["accuracy"]
             except isolation.IsolationError:
-                row["default_accuracy"] = None
+                row.default_accuracy = None
     except isolation.IsolationError as exc:
-        row.update(_failure(exc))
+        row.update(**_failure(exc))
     except Exception as exc:  # noqa: BLE001 - a failing solver is a row, not the end of the run
         row.update(status="failed", error=isolation.one_line(exc))
     return finish_row(row), trial_rows, predictions
@@ -244,6 +251,6 @@ def _public(params: dict) -> dict:
     return {k: (getattr(v, "__qualname__", repr(v)) if callable(v) else v) for k, v in params.items()}
 
 
-def finish_row(row: dict[str, Any]) -> dict[str, Any]:
-    row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    return row
+def finish_row(row: schema.CellRow) -> dict[str, Any]:
+    """The row as the store takes it, stamped with the time the cell finished."""
+    return row.update(finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds")).as_dict()

@@ -34,9 +34,11 @@ class RunConfig:
     solvers: list[str] = field(default_factory=list)
     out: str = "reports"
     seed: int = 0
-    target: str | None = None
-    text_column: str | None = None
-    test: str | None = None
+    # Your own data: the label column, the text column and a fixed test set, for every task or
+    # per task spec (``dlbench.run`` on a list of data in memory gives each its own).
+    target: str | dict[str, str] | None = None
+    text_column: str | dict[str, str] | None = None
+    test: str | dict[str, str] | None = None
     name: str | None = None  # the task name of your own data (default: from the file or folder)
     tasks_dir: str | None = None
     preset: str = "default"
@@ -88,13 +90,14 @@ class RunConfig:
         """What a remote worker needs to re-create a task (paths made absolute)."""
         return {
             "task": str(Path(spec).resolve()) if is_data_path(spec, task_names) else spec,
-            "target": self.target, "text_column": self.text_column, "name": self.name,
-            "test": str(Path(self.test).resolve()) if self.test else None,
+            "target": _of(self.target, spec), "text_column": _of(self.text_column, spec), "name": self.name,
+            "test": str(Path(_of(self.test, spec)).resolve()) if _of(self.test, spec) else None,
             "tasks_dir": self.tasks_dir,
         }
 
     def resolve(self, spec: str, registry: Registry) -> Task:
-        return resolve_task(spec, registry, target=self.target, text_column=self.text_column, test=self.test,
+        return resolve_task(spec, registry, target=_of(self.target, spec), text_column=_of(self.text_column, spec),
+                            test=_of(self.test, spec),
                             task_name=self.name)
 
     def settings(self, run_dir: Path) -> CellSettings:
@@ -104,6 +107,11 @@ class RunConfig:
             threads=self.threads,
             workdir=str(run_dir),
         )
+
+
+def _of(value, spec: str):
+    """An option of your own data for the task ``spec``: the same for every task, or one per spec."""
+    return value.get(spec) if isinstance(value, dict) else value
 
 
 def usable_cores() -> int:

@@ -54,17 +54,17 @@ def add_ensembles(store, datasets: dict, sizes: dict[str, list[int]]) -> int:
 def _row(dataset, task: str, size: int, seed: int, built: dict, members: list[dict]) -> dict:
     classes = list(dataset.classes)
     predicted = np.asarray(classes)[built["test_pred"]]
-    row = schema.cell_row(task=task, modality=dataset.modality, solver=NAME, family=FAMILY, train_size=size, seed=seed,
-                          n_test=len(dataset.y_test), classes=classes)
-    row.update(scores(dataset.y_test, predicted, classes))
+    row = schema.CellRow(task=task, modality=dataset.modality, solver=NAME, family=FAMILY, train_size=size, seed=seed,
+                         n_test=len(dataset.y_test), classes=classes)
+    row.update(**scores(dataset.y_test, predicted, classes))
     n = len(dataset.y_test)
-    row["accuracy_low"], row["accuracy_high"] = wilson_interval(int(round(row["accuracy"] * n)), n)
+    row.accuracy_low, row.accuracy_high = wilson_interval(int(round(row.accuracy * n)), n)
     row.update(status="ok", val_score=built["val_score"], selection_score=built["selection_score"], trials=0,
                best_params={"members": built["weights"]})
     for column in SUMMED:
         values = [m.get(column) for m in members]
-        row[column] = None if any(v is None for v in values) else sum(values)
+        row.update(**{column: None if any(v is None for v in values) else sum(values)})
     memory = [m.get("peak_memory_mb") for m in members if m.get("peak_memory_mb") is not None]
-    row["peak_memory_mb"] = max(memory) if memory else None
-    row["device"] = " + ".join(sorted({m.get("device") or "cpu" for m in members}))
+    row.peak_memory_mb = max(memory) if memory else None
+    row.device = " + ".join(sorted({m.get("device") or "cpu" for m in members}))
     return finish_row(row)

@@ -158,11 +158,33 @@ def _describe_exit(code: int | None) -> str:
     return f"the process exited with code {code} without a result"
 
 
-class Running:
-    """A forked child computing ``fn``; :meth:`result` collects it (or its failure)."""
+def tensorflow_started() -> bool:
+    """Whether this process has run TensorFlow operations (a notebook that used it before calling dlbench).
 
-    def __init__(self, fn: Callable, args: tuple, kwargs: dict, timeout: float | None, log_path: str | None = None):
-        ctx = multiprocessing.get_context("fork")
+    A child forked after that may hang in TensorFlow's thread pools: cells then start from a
+    fresh server process instead (``forkserver``). Importing TensorFlow alone is fork-safe.
+    """
+    if "tensorflow" not in sys.modules:
+        return False
+    try:
+        from tensorflow.python.eager import context
+
+        started = context.context_safe()
+        return bool(started is not None and getattr(started, "_initialized", True))
+    except Exception:  # noqa: BLE001 - a TensorFlow without this internal: assume the worst
+        return True
+
+
+class Running:
+    """A child process computing ``fn``; :meth:`result` collects it (or its failure).
+
+    ``method``: ``fork`` (the child inherits the data and modules) or ``forkserver`` (the
+    arguments are pickled to a child of a fresh server process).
+    """
+
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict, timeout: float | None, log_path: str | None = None,
+                 method: str = "fork"):
+        ctx = multiprocessing.get_context(method)
         self.connection, sender = ctx.Pipe(duplex=False)
         self.process = ctx.Process(target=_child, args=(sender, fn, args, kwargs, log_path), daemon=False)
         self.started = time.perf_counter()
@@ -202,12 +224,13 @@ class Running:
         return Outcome(payload, time.perf_counter() - self.started, memory)
 
 
-def start(fn: Callable, *args, timeout: float | None = None, log_path: str | None = None, **kwargs) -> Running:
-    """Fork a child running ``fn(*args, **kwargs)``; wait on ``.connection``, then ``.result()``.
+def start(fn: Callable, *args, timeout: float | None = None, log_path: str | None = None, method: str = "fork",
+          **kwargs) -> Running:
+    """Start a child running ``fn(*args, **kwargs)``; wait on ``.connection``, then ``.result()``.
 
     With ``log_path`` the child's stdout and stderr (library logs and warnings) go to that file.
     """
-    return Running(fn, args, kwargs, timeout, log_path)
+    return Running(fn, args, kwargs, timeout, log_path, method)
 
 
 def call(fn: Callable, *args, timeout: float | None = None, isolate: bool = True, **kwargs) -> Outcome:

@@ -3,7 +3,7 @@
 Owns :class:`Estimator` (remaining seconds from the cells finished so far: a cost model in
 which a cell costs what the solver's finished cells of that size cost, lies on the line
 between the sizes around it, or grows from the largest size finished as a power of the
-training size) and :class:`RunProgress` (the rich progress bar, failures as they happen).
+training size) and :class:`RunProgress` (the terminal's rich display of a run's events).
 Cells differ in cost by orders of magnitude and the cheap small ones are most of them, so
 counting cells, as a plain progress bar does, is several times too optimistic. It does not run
 or order cells.
@@ -15,6 +15,10 @@ import math
 import time
 from collections import defaultdict
 from typing import Any
+
+from rich.markup import escape
+
+from dlbench.engine import events
 
 #: Exponent of cost in training size before a solver or family has finished two sizes.
 DEFAULT_EXPONENT = 1.0
@@ -114,7 +118,7 @@ def _largest_two(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
     return [p for p in points if p[0] in sizes]
 
 
-def _clock(seconds: float | None) -> str:
+def clock(seconds: float | None) -> str:
     if seconds is None:
         return "?"
     seconds = int(round(seconds))
@@ -123,53 +127,91 @@ def _clock(seconds: float | None) -> str:
 
 
 class RunProgress:
-    """The run's progress bar: cells done, failures, time elapsed and (estimated) time left."""
+    """The terminal's view of a run (an :class:`~dlbench.engine.events.Listener`): a spinner while
+    tasks load and models are exported, a progress bar of the cells with failures as they
+    happen, time elapsed and (estimated) time left, and the run's notes."""
 
-    def __init__(self, console, jobs: list, workers: int):
+    def __init__(self, console):
         self.console = console
+        self.progress = None
+        self.status = None
+
+    def __call__(self, event: events.Event) -> None:
+        if isinstance(event, (events.Loading, events.Exporting)):
+            text = f"loading {event.task}" if isinstance(event, events.Loading) else f"exporting {event.model}"
+            if self.status is None:
+                self.status = self.console.status(text)
+                self.status.__enter__()
+            self.status.update(text)
+            return
+        self._stop_status()
+        if isinstance(event, events.Planned):
+            self._start(event.jobs, event.workers)
+        elif isinstance(event, events.CellStarted) and self.progress:
+            self._started(event.job)
+        elif isinstance(event, events.CellFinished) and self.progress:
+            self._finished(event.job, event.row)
+        elif isinstance(event, events.CellsDone):
+            self._stop_bar(event.stopped)
+        elif isinstance(event, events.Note):
+            colour = "yellow" if event.level == "warning" else "cyan"
+            label = "budget used up" if event.text.startswith("budget used up: ") else event.level
+            text = event.text.removeprefix("budget used up: ")
+            self.console.print(f"[{colour}]{label}:[/] {escape(text)}")
+
+    def close(self) -> None:
+        """Stop whatever still shows (a run that ended by an error)."""
+        self._stop_status()
+        self._stop_bar("stopped")
+
+    def _stop_status(self) -> None:
+        if self.status is not None:
+            self.status.__exit__(None, None, None)
+            self.status = None
+
+    def _start(self, jobs: list, workers: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
         # A solver at another model size costs differently: each scale is a solver of its own here.
         cells = [(job.cell.key, (job.cell.solver, job.cell.scale), job.solver_cls.family, job.cell.train_size)
                  for job in jobs]
         self.estimator = Estimator(cells, min(workers, max(1, len(jobs))))
-        self.total = len(jobs)
         self.started_at: dict[Any, float] = {}
         self.running: list[str] = []
         self.failed = 0
-
-    def __enter__(self) -> "RunProgress":
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("[red]{task.fields[failed]} failed[/]"),
                                  TextColumn("elapsed {task.fields[elapsed]} · left ~{task.fields[left]}"),
                                  console=self.console, transient=False)
         self.progress.__enter__()
         self.clock = time.perf_counter()
-        self.bar = self.progress.add_task("starting", total=self.total, failed=0, elapsed="0:00", left="?")
-        return self
+        self.bar = self.progress.add_task("starting", total=len(jobs), failed=0, elapsed="0:00", left="?")
 
-    def __exit__(self, *exc) -> None:
-        self._refresh("done" if exc[0] is None else "stopped")
-        self.progress.__exit__(*exc)
+    def _stop_bar(self, stopped: str | None) -> None:
+        if self.progress is not None:
+            self._refresh("stopped" if stopped else "done")
+            self.progress.__exit__(None, None, None)
+            self.progress = None
 
     def _refresh(self, description: str | None = None, advance: int = 0) -> None:
         now = time.perf_counter()
         in_flight = {k: now - t for k, t in self.started_at.items()}
-        self.progress.update(self.bar, advance=advance, failed=self.failed, elapsed=_clock(now - self.clock),
-                             left=_clock(self.estimator.remaining(in_flight)),
+        self.progress.update(self.bar, advance=advance, failed=self.failed, elapsed=clock(now - self.clock),
+                             left=clock(self.estimator.remaining(in_flight)),
                              description=description or (self.running[-1] if self.running else "finishing"))
 
-    def started(self, job) -> None:
+    def _started(self, job) -> None:
         self.running.append(job.cell.label)
         self.started_at[job.cell.key] = time.perf_counter()
         self._refresh()
 
-    def finished(self, job, row: dict) -> None:
+    def _finished(self, job, row: dict) -> None:
         began = self.started_at.pop(job.cell.key, None)
         self.estimator.done(job.cell.key, time.perf_counter() - began if began else 0.0)
         if job.cell.label in self.running:
             self.running.remove(job.cell.label)
         if row["status"] in ("failed", "timeout"):
             self.failed += 1
-            self.progress.console.print(f"[red]{row['status']}:[/] {job.cell.label}: {row.get('error')}")
+            self.progress.console.print(f"[red]{row['status']}:[/] {escape(job.cell.label)}: "
+                                        f"{escape(str(row.get('error')))}")
         self._refresh(advance=1)

@@ -1,18 +1,22 @@
-"""A benchmark run: plan the grid of cells, run them on an executor, keep every result.
+"""A benchmark run: load its tasks, run the planned cells on an executor, keep every result.
 
-Owns the run folder (``results.db``, ``results.csv``, ``trials.csv``, ``run.json``), the order
-of cells, the run's budget, resume and progress. Rows are stored as each cell ends; the CSV
-files are exported and the ``on_finish`` callback (the CLI writes the report there) is called
-even when the run stops early (an error, Ctrl-C, the budget), so nothing computed is lost. It
-never imports the report.
+Owns the run's life: loading and checking its tasks, the budget's deadline, stopping on a
+signal at a cell boundary, storing each row as its cell ends, the ensembles and exported
+models, and telling a :class:`~dlbench.engine.events.Listener` what happens. Planning is
+``engine.planner``; every file name and every write of ``run.json`` is ``core.folder``. The
+CSV files are exported and ``on_finish`` (the API writes the report there) is called even when
+the run stops early (an error, Ctrl-C, the budget), so nothing computed is lost. It never
+imports the report and never prints.
 """
 
 from __future__ import annotations
 
-import json
+import signal
 import sys
+import threading
 import time
-from dataclasses import asdict, replace
+from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -20,40 +24,20 @@ from typing import Callable
 import numpy as np
 
 from dlbench.core.errors import UsageError
+from dlbench.core.folder import RunFolder
 from dlbench.core.registry import Registry
-from dlbench.core.schema import KEY
-from dlbench.core.solver import scales_for
-from dlbench.core.store import ResultsStore, export, write_atomic
+from dlbench.core.schema import CellKey
+from dlbench.core.store import ResultsStore, export
 from dlbench.core.task import Task
-from dlbench.data.splits import nested_order
-from dlbench.engine import executors
-from dlbench.engine.cell import Cell
+from dlbench.engine import events, executors
 from dlbench.engine.config import RunConfig, select_solvers
 from dlbench.engine.ensembles import NAME as ENSEMBLE
 from dlbench.engine.environment import environment
 from dlbench.engine.executors.job import BUDGET_SPENT, Job, failure_row
-from dlbench.engine.lock import RunLock
-from dlbench.engine.plan import PRESETS, full_size_first, resolve_sizes, run_order, stage_order
+from dlbench.engine.planner import TaskPlan, plan, sizes_of
 
 #: Called with the run folder and the stored rows once a run ends, however it ends.
 OnFinish = Callable[[Path, list], None]
-
-
-def new_run_dir(out: str | Path, tasks: list[str]) -> Path:
-    """A fresh run folder ``OUT/<time>-<tasks>`` (created here, only once the run can start)."""
-    stem = "-".join(Path(t).stem.split(":")[0] for t in tasks)[:40] or "run"
-    base = Path(out) / f"{datetime.now():%Y%m%d-%H%M%S}-{stem}"
-    run_dir, n = base, 1
-    while True:
-        try:
-            run_dir.mkdir(parents=True)
-            return run_dir
-        except FileExistsError:
-            n += 1
-            run_dir = base.with_name(f"{base.name}-{n}")
-        except OSError as exc:
-            raise UsageError(f"cannot create the run folder in {out}: {exc.strerror or exc}; "
-                             "choose another --out") from None
 
 
 def fingerprint(dataset) -> str:
@@ -70,99 +54,78 @@ def fingerprint(dataset) -> str:
     return digest.hexdigest()
 
 
-
 class Run:
-    """Plans the grid of (task, solver, size, seed) cells, runs them and writes the run folder."""
+    """Runs the planned (task, solver, size, seed) cells of one configuration and fills its run folder.
 
-    def __init__(self, config: RunConfig, registry: Registry, console=None, run_dir: str | Path | None = None,
-                 on_finish: OnFinish | None = None):
-        from rich.console import Console
+    ``folder``: a run folder made beforehand (data given in memory is written there first); None
+    makes a fresh one once planning succeeded. ``resumed``: ``folder`` holds an unfinished run.
+    """
 
+    def __init__(self, config: RunConfig, registry: Registry, *, folder: RunFolder | None = None,
+                 resumed: bool = False, listener: events.Listener = events.ignore, on_finish: OnFinish | None = None,
+                 since: float | None = None):
+        """``since``: the ``time.perf_counter()`` at which the caller's work began (an API call in a
+        long-lived notebook); None: the process's start (a command)."""
         self.config = config
         self.registry = registry
-        self.console = console or Console(stderr=True)
+        self.emit = listener
         # Resolve everything before any work, so a typo fails in a second, not after an hour.
         self.tasks = [config.resolve(spec, registry) for spec in config.tasks]
         self.solvers = select_solvers(registry, config)
         if not self.solvers:
             raise UsageError("no solver matches --families/--solvers; see `dlbench list solvers`")
-        self.resumed = run_dir is not None
-        self.run_dir: Path | None = Path(run_dir) if run_dir else None  # a new run's folder: made in execute
+        self.resumed = resumed
+        self.folder = folder
         self.store: ResultsStore | None = None
-        self.lock: RunLock | None = None
+        self.lock = None
         self.not_run: list[Job] = []
         self.on_finish = on_finish
         self.timings: dict[str, float] = {}
         self.stopped: str | None = None  # why the run ended early, for run.json and the report
-        # Set by a signal handler: its KeyboardInterrupt can be swallowed (raised inside a fork
+        # Set by the signal handler: its KeyboardInterrupt can be swallowed (raised inside a fork
         # handler or a finaliser), so the run also stops at the next cell boundary.
         self.stop_requested = False
-        self.datasets: dict = {}  # task name -> its loaded data, for exporting models
+        self.datasets: dict = {}  # task name -> its loaded data, for ensembles and exported models
         self.sizes: dict[str, list[int]] = {}
         self.exported: list[dict] = []
         self.left_out = ""  # what the --budget left out, said at the end
         self._created = time.perf_counter()
+        self._since = since
+
+    def _age(self) -> float:
+        return process_age() if self._since is None else time.perf_counter() - self._since
+
+    @property
+    def run_dir(self) -> Path | None:
+        return self.folder.path if self.folder else None
 
     @classmethod
-    def resume(cls, run_dir: str | Path, registry_for, console=None, on_finish: OnFinish | None = None,
-               overrides: dict | None = None) -> "Run":
+    def resume(cls, run_dir: str | Path, registry_for, *, listener: events.Listener = events.ignore,
+               on_finish: OnFinish | None = None, overrides: dict | None = None, since: float | None = None) -> "Run":
         """The run of ``run_dir``, to be finished. ``overrides`` replace its limits (a new ``--budget``,
         ``--cell-timeout``, ...) or where cells run; everything that decides results stays as it was."""
-        run_dir = Path(run_dir)
-        info_path = run_dir / "run.json"
-        if not (info_path.exists() and (run_dir / "results.db").exists()):
-            raise UsageError(f"{run_dir} is not a dlbench run folder (no run.json/results.db): give OUT/<run-id>")
+        folder = RunFolder.existing(run_dir)
         try:
-            saved = json.loads(info_path.read_text(encoding="utf-8"))["config"]
+            saved = folder.read_info()["config"]
             # The old --budget was for the old invocation: a resume finishes the run unless given a new one.
             config = RunConfig.from_json({**saved, "budget": None, **(overrides or {})})
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"{info_path} is damaged ({type(exc).__name__}: {exc}); it cannot be resumed") from None
-        return cls(config, registry_for(config.tasks_dir), console=console, run_dir=run_dir, on_finish=on_finish)
+        except (KeyError, TypeError) as exc:
+            raise UsageError(f"{folder.info} is damaged ({type(exc).__name__}: {exc}); it cannot be resumed") from None
+        return cls(config, registry_for(config.tasks_dir), folder=folder, resumed=True, listener=listener,
+                   on_finish=on_finish, since=since)
 
     def _solvers_for(self, task: Task) -> dict[str, type]:
         return {n: cls for n, cls in self.solvers.items() if cls.accepts(task)}
 
-    def _write_run_json(self, sizes: dict[str, list[int]], audits: dict[str, dict],
-                        fingerprints: dict[str, str], planned: dict[str, int]) -> None:
-        info = {
-            "run_id": self.run_dir.name,
-            "started": datetime.now().astimezone().isoformat(timespec="seconds"),
-            "command": " ".join(["dlbench" if Path(sys.argv[0]).name in ("__main__.py", "-m") else Path(sys.argv[0]).name,
-                                 *sys.argv[1:]]),
-            "config": asdict(self.config),
-            "sizes": sizes,
-            "audit": audits,
-            "fingerprints": fingerprints,
-            "planned": planned,  # cells per task this run set out to finish (a resume: those still to do)
-            "tasks": [{**type(t).metadata(), "name": t.name, "params": vars(t)} for t in self.tasks],
-            "solvers": {name: cls.metadata() for name, cls in self.solvers.items()},
-            "environment": environment(),
-        }
-        path = self.run_dir / "run.json"
-        if self.resumed and path.exists():
-            previous = json.loads(path.read_text(encoding="utf-8"))
-            info["started"] = previous.get("started", info["started"])
-            info["resumed"] = previous.get("resumed", []) + [datetime.now().astimezone().isoformat(timespec="seconds")]
-        write_atomic(path, json.dumps(info, indent=2, default=str))
+    def load(self) -> tuple[list[TaskPlan], dict[str, dict], dict[str, str]]:
+        """Each task's data, loaded and checked once: what the planner needs, each data audit and fingerprint.
 
-    def _previous(self) -> dict:
-        path = self.run_dir / "run.json" if self.run_dir else None
-        return json.loads(path.read_text(encoding="utf-8")) if self.resumed and path.exists() else {}
-
-    def plan(self, on_load=lambda task: None):
-        """Every cell not finished yet in the order they run (:meth:`_order`), each task's data audit
-        and fingerprint.
-
-        Loads each task once; its nested subsets are drawn once per seed. On resume, a task whose
-        data changed since the run began is refused.
+        On resume, a task whose data changed since the run began is refused.
         """
         from dlbench.data.audit import audit
 
-        done = self.store.finished_keys() if self.store else set()
-        known = self._previous().get("fingerprints") or {}
-        preset = PRESETS[self.config.preset]
-        jobs, all_sizes, audits, prints = [], {}, {}, {}
+        known = (self.folder.read_info().get("fingerprints") or {}) if self.resumed else {}
+        loaded, audits, prints = [], {}, {}
         for spec, task in zip(self.config.tasks, self.tasks):
             solvers = self._solvers_for(task)
             if not solvers:
@@ -170,112 +133,104 @@ class Run:
                 if len(self.tasks) == 1:
                     raise UsageError(f"no selected solver accepts {task.modality} data (task {task.name}; selected: "
                                      f"{names}); see `dlbench list solvers`")
-                self.console.print(f"[yellow]warning:[/] no selected solver accepts the task {task.name} ({task.modality})")
+                self.emit(events.Note("warning", f"no selected solver accepts the task {task.name} ({task.modality})"))
                 continue
-            on_load(task)
+            self.emit(events.Loading(task.name))
             dataset = task.load()
             self.datasets[task.name] = dataset
             prints[task.name] = fingerprint(dataset)
             if task.name in known and known[task.name] != prints[task.name]:
                 raise UsageError(f"the data of task {task.name} changed since {self.run_dir} began; resuming would "
                                  "mix results of two datasets: start a new run")
-            sizes = resolve_sizes(self.config.sizes, len(dataset.y_train), dataset.n_classes, preset.n_sizes)
-            all_sizes[task.name] = sizes
+            self.sizes[task.name] = sizes_of(self.config, dataset)
             audits[task.name] = audit(dataset)
-            remote = self.config.task_spec(spec, self.registry.tasks)
-            for seed in range(self.config.seed, self.config.seed + self.config.seeds):
-                order = nested_order(dataset.y_train, seed)
-                for size in sizes:
-                    idx = np.sort(order[:size])
-                    for name, cls in solvers.items():
-                        for scale in scales_for(cls, self.config.scales, task.modality):
-                            cell = Cell(task.name, name, size, seed, scale=float(scale))
-                            if cell.key in done:
-                                continue
-                            jobs.append(Job(cell, cls, cls.for_task(task), dataset, idx, remote))
-        self.sizes = all_sizes
-        return self._order(jobs), all_sizes, audits, prints
+            loaded.append(TaskPlan(task, dataset, solvers, self.config.task_spec(spec, self.registry.tasks)))
+        return loaded, audits, prints
 
-    def _order(self, jobs: list[Job]) -> list[Job]:
-        """:func:`run_order`; under ``--budget`` the first seed's full-size cells go first at any
-        number of seeds, so that every family has a scored (and exportable) full-size model before
-        the budget goes to the learning curve and to tuning. With tuning on, those first cells run
-        their defaults only (``untuned``) and come again, tuned, in the plan."""
-        if not self.config.budget:
-            return run_order(jobs, self.sizes, self.config.seed, self.config.seeds)
-        ordered = stage_order(jobs, self.sizes)
-        full, rest = full_size_first(ordered, self.sizes, self.config.seed, default_scale_only=True)
-        if self.config.trials > 1:
-            return [replace(j, cell=replace(j.cell, untuned=True)) for j in full] + ordered
-        return full + rest
+    def _write_run_json(self, audits: dict[str, dict], fingerprints: dict[str, str], planned: dict[str, int]) -> None:
+        now = datetime.now().astimezone().isoformat(timespec="seconds")
+        info = {
+            "run_id": self.folder.name,
+            "started": now,
+            "command": " ".join(["dlbench" if Path(sys.argv[0]).name in ("__main__.py", "-m") else Path(sys.argv[0]).name,
+                                 *sys.argv[1:]]),
+            "config": asdict(self.config),
+            "sizes": self.sizes,
+            "audit": audits,
+            "fingerprints": fingerprints,
+            "planned": planned,  # cells per task this run set out to finish (a resume: those still to do)
+            "tasks": [{**type(t).metadata(), "name": t.name, "params": vars(t)} for t in self.tasks],
+            "solvers": {name: cls.metadata() for name, cls in self.solvers.items()},
+            "environment": environment(),
+        }
+        previous = self.folder.read_info() if self.resumed else {}
+        if previous:
+            info["started"] = previous.get("started", now)
+            info["resumed"] = previous.get("resumed", []) + [now]
+        self.folder.write_info(info)
 
     def _executor(self):
+        from dataclasses import replace
+
         settings = replace(self.config.settings(self.run_dir), keep_models=self.config.export != "none",
                            full_sizes={t: sizes[-1] for t, sizes in self.sizes.items() if sizes})
         return executors.get(self.config.executor)(settings, self.config.executor_options())
 
     def _open(self) -> None:
         """Create (or reopen) the run folder, take its lock and open the store."""
-        if self.run_dir is None:
-            self.run_dir = new_run_dir(self.config.out, self.config.tasks)
-        self.lock = RunLock(self.run_dir)
+        if self.folder is None:
+            self.folder = RunFolder.create(self.config.out, self.config.tasks)
+        self.lock = self.folder.lock()
         try:
-            self.store = ResultsStore(self.run_dir / "results.db", must_exist=self.resumed)
+            self.store = self.folder.store(must_exist=self.resumed)
         except UsageError:
             self.lock.release()
             raise
 
-    def execute(self) -> Path:
-        """Plan, run every cell, write the run folder; the folder exists only once planning succeeded."""
-        from dlbench.engine.progress import RunProgress
+    def _close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.lock.release()
+            self.store = None
 
+    def execute(self) -> Path:
+        """Plan, run every cell, write the run folder; a new folder exists only once planning succeeded.
+
+        SIGINT and SIGTERM (Ctrl-C, a notebook's interrupt, a batch scheduler's stop) end the run
+        at once, keeping every finished cell: the CSV files, models and report are still written.
+        """
+        with self._stop_on_signals():
+            return self._execute()
+
+    def _execute(self) -> Path:
         deadline = time.time() + self.config.budget if self.config.budget else None
         started = time.perf_counter()
         if self.resumed:
             self._open()
         try:
-            with self.console.status("planning") as status:
-                jobs, sizes, audits, prints = self.plan(lambda t: status.update(f"loading {t.name}"))
+            loaded, audits, prints = self.load()
+            jobs = plan(self.config, loaded, self.store.finished_keys() if self.store else set())
         except BaseException:
-            if self.store is not None:  # a resumed run that cannot go on: leave its folder as it was
-                self.store.close()
-                self.lock.release()
-                self.store = None
+            self._close()  # a resumed run that cannot go on: its folder stays as it was
             raise
         if not self.resumed:
             self._open()
-        self.timings.update(startup=process_age() - (time.perf_counter() - self._created),
+        self.timings.update(startup=self._age() - (time.perf_counter() - self._created),
                             data=time.perf_counter() - started)
         try:
             planned: dict[str, int] = {}
             for job in jobs:
                 planned[job.cell.task] = planned.get(job.cell.task, 0) + 1
-            done = {}
             for key in self.store.finished_keys():
-                if key[1] != ENSEMBLE:  # derived rows, not cells of the grid
-                    done[key[0]] = done.get(key[0], 0) + 1
-            self._write_run_json(sizes, audits, prints, {t: planned.get(t, 0) + done.get(t, 0) for t in sizes})
+                if key.solver != ENSEMBLE:  # derived rows, not cells of the grid
+                    planned[key.task] = planned.get(key.task, 0) + 1
+            self._write_run_json(audits, prints, {t: planned.get(t, 0) for t in self.sizes})
             cells_started = time.perf_counter()
-            with RunProgress(self.console, jobs, self.config.workers) as progress:
-                def on_start(job: Job) -> None:
-                    self._check_stop()
-                    progress.started(job)
-
-                def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
-                    if not (job.cell.untuned and job.cell.key in self.store.finished_keys()):  # never over a tuned row
-                        self.store.add(row, trials, predictions)
-                    progress.finished(job, row)
-                    self._check_stop()
-
-                self.not_run = self._executor().run(jobs, on_start, on_result, deadline)
-                self._check_stop()
-                stored = self.store.rows()
-                kept = {tuple(r[k] for k in KEY) for r in stored if r["status"] == "ok"}
-                for job in self.not_run:
-                    if job.cell.key not in kept:  # an untuned full-size model stays; --resume tunes it
-                        self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
-                if self.not_run:
-                    self.left_out = self._left_out(stored, kept)
+            self.emit(events.Planned(jobs, self.config.workers, self.run_dir))
+            try:
+                self._run_cells(jobs, deadline)
+            finally:
+                self.emit(events.CellsDone("interrupted" if self.stop_requested else None))
             self.timings["cells"] = time.perf_counter() - cells_started
         except BaseException as exc:
             self.stopped = "interrupted (Ctrl-C or SIGTERM)" if isinstance(exc, KeyboardInterrupt) else \
@@ -286,16 +241,38 @@ class Run:
                 self.stopped = f"the --budget was used up: {self.left_out}"
             self.finish()
         if self.not_run:
-            self.console.print(f"[yellow]budget used up:[/] {self.left_out}; "
-                               f"finish them with `dlbench run --resume {self.run_dir}`")
+            self.emit(events.Note("warning", f"budget used up: {self.left_out}; finish them with "
+                                             f"`dlbench run --resume {self.run_dir}`"))
+        self.emit(events.RunEnded(self.run_dir, self.stopped))
         return self.run_dir
 
-    def _left_out(self, rows: list[dict], ok: set[tuple]) -> str:
+    def _run_cells(self, jobs: list[Job], deadline: float | None) -> None:
+        def on_start(job: Job) -> None:
+            self._check_stop()
+            self.emit(events.CellStarted(job))
+
+        def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
+            if not (job.cell.untuned and job.cell.key in self.store.finished_keys()):  # never over a tuned row
+                self.store.add(row, trials, predictions)
+            self.emit(events.CellFinished(job, row))
+            self._check_stop()
+
+        self.not_run = self._executor().run(jobs, on_start, on_result, deadline)
+        self._check_stop()
+        stored = self.store.rows()
+        kept = {CellKey.of(r) for r in stored if r["status"] == "ok"}
+        for job in self.not_run:
+            if job.cell.key not in kept:  # an untuned full-size model stays; --resume tunes it
+                self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
+        if self.not_run:
+            self.left_out = self._left_out(stored, kept)
+
+    def _left_out(self, rows: list[dict], ok: set[CellKey]) -> str:
         """What the budget left out, in a few words: cells not run (by size) and cells left untuned.
 
         ``rows``: the stored cells; ``ok``: the keys of those that finished."""
         skipped = {j.cell.key for j in self.not_run} - ok
-        sizes = sorted({key[KEY.index("train_size")] for key in skipped})
+        sizes = sorted({key.train_size for key in skipped})
         text = f"{len(skipped)} cells not run" + (f" (sizes {', '.join(f'{n:,}' for n in sizes[:6])}"
                                                   f"{', ...' if len(sizes) > 6 else ''})" if sizes else "")
         untuned = sum(1 for r in rows if r.get("untuned"))
@@ -304,6 +281,31 @@ class Run:
     def _check_stop(self) -> None:
         if self.stop_requested:
             raise KeyboardInterrupt
+
+    @contextmanager
+    def _stop_on_signals(self):
+        """While the run executes, SIGINT/SIGTERM stop it at once and at the next cell boundary
+        (only the main thread may handle signals: elsewhere the caller's own handling stays)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def terminate(signum, frame) -> None:
+            self.stop_requested = True
+            raise KeyboardInterrupt  # unwinds: the store, CSV files and report are written
+
+        def unraisable(info) -> None:  # the interrupt landed in a fork handler: the run stops at the next cell
+            if not (self.stop_requested and isinstance(info.exc_value, KeyboardInterrupt)):
+                previous_hook(info)
+
+        previous = {sig: signal.signal(sig, terminate) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous_hook, sys.unraisablehook = sys.unraisablehook, unraisable
+        try:
+            yield
+        finally:
+            sys.unraisablehook = previous_hook
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def finish(self) -> None:
         """Export the CSV files from whatever the store holds, hand them to ``on_finish``, release the lock."""
@@ -321,11 +323,11 @@ class Run:
                 start = time.perf_counter()
                 self.on_finish(self.run_dir, rows)
                 self.timings["report"] = time.perf_counter() - start
-            self.timings["total"] = process_age()
-            self._record_timings()
+            self.timings["total"] = self._age()
+            self.folder.update_info(timings={k: round(v, 3) for k, v in self.timings.items()}, stopped=self.stopped,
+                                    finished=datetime.now().astimezone().isoformat(timespec="seconds"))
         finally:
-            self.store.close()
-            self.lock.release()
+            self._close()
 
     def _add_ensembles(self) -> None:
         """The ``ensemble`` rows, from the stored predictions; a failure is a warning, never a lost run."""
@@ -336,7 +338,7 @@ class Run:
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # noqa: BLE001
-            self.console.print(f"[yellow]warning:[/] no ensemble was built ({type(exc).__name__}: {exc})")
+            self.emit(events.Note("warning", f"no ensemble was built ({type(exc).__name__}: {exc})"))
 
     def _export_models(self, rows: list[dict]) -> None:
         """Save the winners (``--export``); a failure here is a warning, never a lost report."""
@@ -346,31 +348,17 @@ class Run:
         try:
             from dlbench.models.export import export_run
 
-            with self.console.status("exporting models") as status:
-                self.exported = export_run(
-                    self.run_dir, rows, self.store.predictions(), self.datasets, self._previous_or_current(),
-                    self.config.export, self.solvers, final, on_model=lambda m: status.update(f"exporting {m}"))
+            self.exported = export_run(
+                self.run_dir, rows, self.store.predictions(), self.datasets, self.folder.read_info(),
+                self.config.export, self.solvers, final, on_model=lambda m: self.emit(events.Exporting(m)))
         except KeyboardInterrupt:
             raise
         except Exception as exc:  # noqa: BLE001
-            self.console.print(f"[yellow]warning:[/] the models could not be exported ({type(exc).__name__}: {exc})")
+            self.emit(events.Note("warning", f"the models could not be exported ({type(exc).__name__}: {exc})"))
         for entry in self.exported:
             if not entry["saved"]:
-                self.console.print(f"[yellow]note:[/] {entry['task']} · {entry['solver']} was not exported: "
-                                   f"{entry['reason']}")
-
-    def _previous_or_current(self) -> dict:
-        path = self.run_dir / "run.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-    def _record_timings(self) -> None:
-        path = self.run_dir / "run.json"
-        if path.exists():
-            info = json.loads(path.read_text(encoding="utf-8"))
-            info["timings"] = {k: round(v, 3) for k, v in self.timings.items()}
-            info["stopped"] = self.stopped
-            info["finished"] = datetime.now().astimezone().isoformat(timespec="seconds")
-            write_atomic(path, json.dumps(info, indent=2, default=str))
+                self.emit(events.Note("note", f"{entry['task']} · {entry['solver']} was not exported: "
+                                              f"{entry['reason']}"))
 
 
 def process_age() -> float:

@@ -72,8 +72,9 @@ def _one_hot(labels: np.ndarray, names: list[str]) -> np.ndarray:
     return (labels[:, None] == np.asarray(names)[None, :]).astype(np.float32)
 
 
-def find_model(path: str | Path, task: str | None = None) -> Path:
-    """The model folder of ``path``: itself, or in a run folder the winner (of ``task``)."""
+def find_model(path: str | Path, task: str | None = None, role: str = "winner") -> Path:
+    """The model folder of ``path``: itself, or in a run folder the model of ``role`` (the winner, or
+    ``best-<family>``; of ``task`` where the run has several)."""
     path = Path(path)
     if (path / cards.CARD_FILE).is_file():
         return path
@@ -83,20 +84,22 @@ def find_model(path: str | Path, task: str | None = None) -> Path:
     if not models.is_dir():
         raise UsageError(f"{path} has no exported model (no {cards.CARD_FILE}, no models/ folder): give a run "
                          "folder that finished with --export, or a model folder")
-    winners = {}
+    found, tasks = {}, set()
     for card_path in sorted(models.glob(f"*/*/{cards.CARD_FILE}")):
         card = cards.read(card_path.parent)
-        if "winner" in card.get("roles", []):
-            winners[card["task"]] = card_path.parent
+        tasks.add(card["task"])
+        if role in card.get("roles", []):
+            found[card["task"]] = card_path.parent
+    what = "winner" if role == "winner" else f"model of role {role!r} (the best of its family)"
     if task is not None:
-        if task not in winners:
-            raise UsageError(f"{path} has no exported winner for the task {task!r}; its tasks: "
-                             f"{', '.join(sorted(winners)) or 'none'}")
-        return winners[task]
-    if len(winners) != 1:
-        raise UsageError(f"{path} holds " + (f"the winners of {len(winners)} tasks ({', '.join(sorted(winners))}): "
-                         "choose one with --task" if winners else "no exported winner: give a model folder"))
-    return next(iter(winners.values()))
+        if task not in found:
+            raise UsageError(f"{path} has no exported {what} for the task {task!r}; tasks with one: "
+                             f"{', '.join(sorted(found)) or 'none'}")
+        return found[task]
+    if len(found) != 1 or len(tasks) > 1:
+        raise UsageError(f"{path} holds " + (f"the models of {len(tasks)} tasks ({', '.join(sorted(tasks))}): "
+                         "choose one with --task" if len(tasks) > 1 else f"no exported {what}: give a model folder"))
+    return next(iter(found.values()))
 
 
 class Ensemble:
@@ -139,12 +142,13 @@ def solver_from(folder: Path, card: dict[str, Any]):
     return Ensemble(members, card["classes"])
 
 
-def load_model(path: str | Path, task: str | None = None) -> LoadedModel:
-    """The exported model in ``path`` (a model folder, or a run folder: its winner, of ``task`` if several).
+def load_model(path: str | Path, task: str | None = None, role: str = "winner") -> LoadedModel:
+    """The exported model in ``path`` (a model folder, or a run folder: its model of ``role``, of
+    ``task`` if several; see :func:`find_model`).
 
     Every file is checked against the SHA-256 its card recorded; a changed file is refused.
     """
-    folder = find_model(path, task)
+    folder = find_model(path, task, role)
     card = cards.read(folder)
     try:
         solver = solver_from(folder, card)

@@ -50,7 +50,7 @@ class ExecutorOptions:
 
 def failure_row(job: Job, status: str, error: str) -> dict[str, Any]:
     """The row of a cell that produced none itself (killed, timed out, never started)."""
-    return finish_row({**base_row(job.cell, job.solver_cls, job.dataset), "status": status, "error": error})
+    return finish_row(base_row(job.cell, job.solver_cls, job.dataset).update(status=status, error=error))
 
 
 def time_limit(cell_timeout: float | None, deadline: float | None) -> float | None:

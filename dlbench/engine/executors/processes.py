@@ -26,27 +26,36 @@ class ProcessExecutor:
         self.cell_timeout = options.cell_timeout
         self.trials = options.trials
 
-    def _preload(self, jobs: list[Job]) -> None:
-        """Import what the cells need once, before forking: children inherit it for free.
+    def _preload(self, jobs: list[Job]) -> str:
+        """Import what the cells need once, before forking: children inherit it for free. Returns
+        how cells start: ``fork``, or ``forkserver`` where this process has run TensorFlow.
 
-        Importing TensorFlow is fork-safe; running TensorFlow operations is not, and this
-        process never runs any.
+        Importing TensorFlow is fork-safe; running TensorFlow operations is not, and a dlbench
+        command never runs any here. A notebook may have: its cells then fork from a fresh
+        server process that imported the same modules.
         """
+        import multiprocessing
+
         from dlbench.solvers.deep.runtime import quiet_import
 
-        for module in ("sklearn.metrics", "sklearn.pipeline", "threadpoolctl"):
-            importlib.import_module(module)
+        modules = ["sklearn.metrics", "sklearn.pipeline", "threadpoolctl"]
         if self.settings.keep_models:
-            importlib.import_module("skops.io")  # ~1 s per full-size cell otherwise: it saves the model
+            modules.append("skops.io")  # ~1 s per full-size cell otherwise: it saves the model
+        if isolation.tensorflow_started():
+            multiprocessing.get_context("forkserver").set_forkserver_preload(["dlbench.engine.cell", *modules])
+            return "forkserver"
+        for module in modules:
+            importlib.import_module(module)
         if self.trials > 1:
             quiet_import("keras_tuner")
         if any(job.solver_cls.family == "deep" for job in jobs):
             quiet_import("keras")
+        return "fork"
 
     def run(self, jobs: list[Job], on_start, on_result: OnResult, deadline: float | None) -> list[Job]:
         from multiprocessing.connection import wait
 
-        self._preload(jobs)
+        method = self._preload(jobs)
         log_path = Path(self.settings.workdir) / "logs" / "cells.log"  # library noise stays off the terminal
         log_path.parent.mkdir(parents=True, exist_ok=True)
         pending, running = list(jobs), {}
@@ -60,6 +69,7 @@ class ProcessExecutor:
                     handle = isolation.start(
                         run_cell, job.cell, job.solver_cls, job.extra_params, job.dataset, job.train_idx,
                         self.settings, timeout=time_limit(self.cell_timeout, deadline), log_path=str(log_path),
+                        method=method,
                     )
                     running[handle.connection] = (job, handle)
                 if not running:

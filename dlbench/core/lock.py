@@ -1,6 +1,6 @@
 """The run folder's lock: one dlbench process writes a run folder at a time.
 
-Owns ``RUN/.lock`` and telling a live holder from a stale one. It does not open the store.
+Owns the run folder's lock file and telling a live holder from a stale one. It does not open the store.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ from dlbench.core.errors import UsageError
 
 
 class RunLock:
-    """``RUN/.lock`` holding this process's id: a second run cannot write the same folder.
+    """The lock file (``RUN/.lock``) holding this process's id: a second run cannot write the same folder.
 
     A lock left by a process that no longer exists (killed with -9) is taken over.
     """
 
-    def __init__(self, run_dir: Path):
+    def __init__(self, path: Path):
         import os
 
-        self.path = run_dir / ".lock"
+        self.path, run_dir = path, path.parent
         for _ in range(2):
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
