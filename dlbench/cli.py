@@ -19,6 +19,7 @@ import click
 from click.core import ParameterSource
 
 from dlbench.core.errors import UsageError
+from dlbench.core.folder import RunFolder
 from dlbench.core.registry import TASKS_DIR_ENV, Registry, discover
 from dlbench.models.files import EXPORT_MODES
 
@@ -259,7 +260,6 @@ def _summary(run_dir, result=None) -> list[str]:
     """Print the run's leaderboards and headline (:func:`dlbench.api.terminal.print_summary`)."""
     from dlbench.api.result import RunResult
     from dlbench.api.terminal import print_summary
-    from dlbench.core.folder import RunFolder
 
     if not RunFolder(run_dir).db.exists():
         return []
@@ -284,8 +284,8 @@ def report(run_dir: str, open_report: bool) -> None:
     """Rebuild a run's results.csv and index.html from its database (no retraining)."""
     from dlbench.report.html import rebuild
 
-    if not (Path(run_dir) / "results.db").exists():
-        raise UsageError(f"{run_dir} has no results.db: give a run folder written by `dlbench run`")
+    if not RunFolder(run_dir).db.exists():
+        raise UsageError(f"{run_dir} has no {RunFolder.DB}: give a run folder written by `dlbench run`")
     _announce(rebuild(run_dir), open_report)
 
 

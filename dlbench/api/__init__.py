@@ -31,7 +31,8 @@ def run(data: Any = None, *, target: str | None = None, test: Any = None, name: 
     ``data``: a task name (``"digits"``, ``"circles:noise=0.2"``) or a path (a CSV file, an image
     folder); a DataFrame with its label column (``target``, default a column called ``target``);
     ``(X, y)`` arrays (a 2-D table, texts, ``uint8`` images ``(N, H, W[, C])``); a ``Dataset``;
-    or a list of these, one per task. ``test``: a fixed test set of the same kind (one task).
+    or a list of these, one per task. ``test``: a fixed test set of the same kind (with several
+    tasks, a list: one per task, None where a task has none).
     Lists are Python lists (or comma-separated text); durations are seconds or text such as
     ``"10m"``; ``preset`` is ``"quick"``, ``"default"`` or ``"thorough"``. ``progress``: None shows
     a notebook bar in Jupyter and the terminal display elsewhere; False shows nothing; or a
@@ -70,7 +71,8 @@ def run(data: Any = None, *, target: str | None = None, test: Any = None, name: 
         else:
             specs = [str(d) for d in items]
         config = run_config(tasks=specs, target=target, text_column=text_column, test=test, name=name, **options)
-        return _execute(lambda registry_for, **kw: Run(config, registry_for(config.tasks_dir), folder=folder, **kw), progress, since)
+        return _execute(lambda registry_for, **kw: Run(config, registry_for(config.tasks_dir), folder=folder, **kw),
+                        progress, since)
     except BaseException:
         if folder is not None and not folder.db.exists():
             shutil.rmtree(folder.path, ignore_errors=True)  # nothing ran: no empty run folder left behind

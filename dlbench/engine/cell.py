@@ -12,12 +12,12 @@ import time
 import zlib
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from dlbench.core import schema
+from dlbench.core.folder import RunFolder
 from dlbench.core.solver import at_scale
 from dlbench.engine import isolation
 from dlbench.data.splits import take
@@ -208,7 +208,7 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         tuning = replace(settings.tuning, trials=1) if cell.untuned else settings.tuning
         tuned = tune(
             solver_cls, defaults, X_train, y_train, modality=dataset.modality, config=tuning,
-            seed=cell.seed, workdir=Path(settings.workdir) / "tuning", name=name, isolate=settings.isolate,
+            seed=cell.seed, workdir=RunFolder(settings.workdir).tuning, name=name, isolate=settings.isolate,
             oracle_seed=derived_seed(*cell.identity), classes=list(dataset.classes), scale=cell.scale,
         )
         defaults = at_scale(solver_cls, defaults, cell.scale)

@@ -14,6 +14,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from dlbench.core.folder import RunFolder
 from dlbench.core.errors import UsageError
 
 STATE_FILE = "solver.skops"
@@ -82,7 +83,7 @@ def load_solver(folder: Path, expected: dict[str, str], solver_module: str):
 
 
 #: Where a run keeps its exported models, and (hidden) the full-size cells' fitted solvers they come from.
-MODELS_DIR = "models"
+MODELS_DIR = RunFolder.MODELS
 STAGED_DIR = ".cells"
 #: Written instead of a model when a cell's solver could not be saved, with the reason.
 UNSAVED_FILE = "unsaved.txt"

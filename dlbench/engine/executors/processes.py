@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 import time
-from pathlib import Path
 
+from dlbench.core.folder import RunFolder
 from dlbench.engine import isolation
 from dlbench.engine.cell import CellSettings, run_cell
 from dlbench.engine.executors.job import ExecutorOptions, Job, OnResult, failure_row, time_limit
@@ -56,7 +56,7 @@ class ProcessExecutor:
         from multiprocessing.connection import wait
 
         method = self._preload(jobs)
-        log_path = Path(self.settings.workdir) / "logs" / "cells.log"  # library noise stays off the terminal
+        log_path = RunFolder(self.settings.workdir).cell_log  # library noise stays off the terminal
         log_path.parent.mkdir(parents=True, exist_ok=True)
         pending, running = list(jobs), {}
         try:
