@@ -213,7 +213,7 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, sc
     def reported(run_dir, rows) -> None:
         from dlbench.report.html import report_and_findings
 
-        found.update(report_and_findings(run_dir, rows)[1])
+        found["findings"] = report_and_findings(run_dir, rows)[1]
 
     if quick and thorough:
         raise UsageError("give --quick or --thorough, not both")
@@ -266,7 +266,7 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, sc
             signal.signal(sig, handler)
         devices = []
         if runner.run_dir is not None and runner.store is not None:
-            devices = _print_summary(runner.run_dir, found or None)
+            devices = _print_summary(runner.run_dir, found.get("findings"))
     click.echo(f"run folder: {run_dir}")
     _announce(run_dir / "index.html", open_report,
               f"deep solvers trained on {' and '.join(devices)}" if devices else None)
@@ -288,7 +288,7 @@ DURATIONS = ("budget", "cell_timeout", "trial_timeout", "tune_time")
 RESUMABLE = {*DURATIONS, "workers", "executor", "scheduler", "export"}
 
 
-def _print_summary(run_dir, found: dict | None = None) -> list[str]:
+def _print_summary(run_dir, found=None) -> list[str]:
     """Per task: a compact leaderboard at the largest size (by validation score) and the headline.
 
     ``found``: the findings the report was written from; without them (the report failed) they
@@ -312,15 +312,15 @@ def _print_summary(run_dir, found: dict | None = None) -> list[str]:
             found = findings.analyse(rows, run_info, store.predictions())
     console = _console()
     fmt = lambda v, d=3: "" if v is None or v != v else f"{v:.{d}f}"  # noqa: E731
-    for t in found["tasks"]:
-        largest = max((int(r["train_size"]) for r in t["board"]), default=0)
-        table = Table(title=f"{t['task']}: n={largest:,} training examples, ranked by validation score")
+    for t in found.tasks:
+        largest = max((int(r.train_size) for r in t.board), default=0)
+        table = Table(title=f"{t.task}: n={largest:,} training examples, ranked by validation score")
         for column in ("solver", "family", "val acc", "test acc", "untuned", "fit s", "status"):
             table.add_column(column, no_wrap=column in ("solver", "family", "status"))
-        for r in t["board"]:
-            table.add_row(r["solver"], r["family"], fmt(r["val_score"]), fmt(r["accuracy"]),
-                          fmt(r["default_accuracy"]), fmt(r["fit_seconds"], 2),
-                          r["status"] + (" (untuned)" if (r.get("untuned") or 0) > 0 else ""))
+        for r in t.board:
+            table.add_row(r.solver, r.family, fmt(r.val_score), fmt(r.accuracy),
+                          fmt(r.default_accuracy), fmt(r.fit_seconds, 2),
+                          r.status + (" (untuned)" if (r.untuned or 0) > 0 else ""))
         console.print(table)
     for line in findings.lines_of(found):
         console.print(line, markup=False)
@@ -335,7 +335,7 @@ def _print_summary(run_dir, found: dict | None = None) -> list[str]:
     saved = [m for m in json.loads(index.read_text(encoding="utf-8")) if m["saved"]] if index.exists() else []
     if saved:
         click.echo("models: " + ", ".join(f"{m['path']} ({', '.join(m['roles'])})" for m in saved))
-    return found.get("devices") or []
+    return found.devices
 
 
 @cli.command(context_settings=CONTEXT)

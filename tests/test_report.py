@@ -157,9 +157,9 @@ def test_crossover_needs_significance_on_both_sides():
 def test_ranks_across_tasks_use_friedman_and_draw_no_diagram_without_rejection():
     scores = {"t1": {"a": 0.9, "b": 0.8, "c": 0.7}, "t2": {"a": 0.95, "b": 0.7, "c": 0.8}}
     fr = summary.ranks_across(scores)
-    assert fr["average"]["a"] == 1.0 and fr["p"] is not None and fr["cd"] > 0
-    assert not fr["rejects"] and "does not reject" in fr["reason"]
-    assert summary.ranks_across({"t1": {"a": 0.9, "b": 0.8}, "t2": {"a": 0.9, "b": 0.7}})["p"] is None
+    assert fr.average["a"] == 1.0 and fr.p is not None and fr.cd > 0
+    assert not fr.rejects and "does not reject" in fr.reason
+    assert summary.ranks_across({"t1": {"a": 0.9, "b": 0.8}, "t2": {"a": 0.9, "b": 0.7}}).p is None
 
 
 def test_headline_names_the_validation_winner_and_the_crossover(tmp_path):
@@ -183,9 +183,9 @@ def test_best_is_chosen_by_validation_not_test(tmp_path):
         for size in (100, 1000):
             rows.append(cell_row("t", "honest", "shallow", size, seed, 0.80, ["x", "y"], val_score=0.95))
             rows.append(cell_row("t", "lucky", "deep", size, seed, 0.90, ["x", "y"], val_score=0.70))
-    found = summary.analyse(rows, {})["tasks"][0]
-    assert found["best"]["solver"] == "honest"
-    assert found["best"]["test"] == pytest.approx(0.80)
+    found = summary.analyse(rows, {}).task("t")
+    assert found.best.solver == "honest" and found.winner == "honest"
+    assert found.best.test == pytest.approx(0.80)
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -322,10 +322,10 @@ def test_the_header_names_what_trained_the_deep_solvers(tmp_path):
     for r in rows:
         r["device"] = "gpu:0 (Fake GPU)" if r["family"] == "deep" else "cpu"
     html, _, found = report.render(rows, json.loads((run_dir / "run.json").read_text(encoding="utf-8")))
-    assert found["devices"] == ["gpu:0 (Fake GPU)"]
+    assert found.devices == ["gpu:0 (Fake GPU)"]
     assert "deep solvers trained on gpu:0 (Fake GPU)" in html
     no_deep = [r for r in rows if r["family"] != "deep"]
-    assert summary.analyse(no_deep, {})["devices"] == []
+    assert summary.analyse(no_deep, {}).devices == []
     assert "deep solvers trained on" not in report.render(no_deep, {})[0]
 
 
@@ -363,14 +363,14 @@ def test_pareto_tag_marks_only_the_fit_time_front(built):
         rows = store.rows()
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     found = summary.analyse(rows, info)
-    for i, task in enumerate(found["tasks"]):
-        at = [r for r in task["board"] if r["train_size"] == task["largest"] and r.get("accuracy") is not None]
+    for i, task in enumerate(found.tasks):
+        at = [r for r in task.board if r.train_size == task.largest and r.accuracy is not None]
         front, best = [], -math.inf
-        for r in sorted(at, key=lambda r: (r["fit_seconds"], -r["accuracy"], r["solver"])):
-            if r["accuracy"] > best:
-                front.append(r["solver"])
-                best = r["accuracy"]
-        assert task["pareto"]["front"] == front
+        for r in sorted(at, key=lambda r: (r.fit_seconds, -r.accuracy, r.solver)):
+            if r.accuracy > best:
+                front.append(r.solver)
+                best = r.accuracy
+        assert task.pareto.front == front
         board = re.search(rf'id="task-{i + 1}-leaderboard">(.*?)</details>', page, flags=re.S).group(1)
         tagged = {re.sub(r"<.*", "", row).strip() for row in re.findall(r"<tr[^>]*>\s*<td>([^\n]*Pareto</span>)",
                                                                      board)}

@@ -14,10 +14,15 @@ import json
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dlbench.analysis.records import clean_row
+from dlbench.analysis.task_findings import Findings
 from dlbench.core.errors import UsageError
 from dlbench.core.store import ResultsStore, export, write_atomic, write_csv
+
+if TYPE_CHECKING:  # sections draws figures: matplotlib is imported where a page is rendered
+    from dlbench.report.sections import TaskPage
 
 
 def _num(v, digits: int = 3) -> str:
@@ -98,8 +103,7 @@ def _cells_by_task(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     key = lambda r: (r.get("train_size") or 0, FAMILY_ORDER.get(r.get("family"), 9), str(r.get("solver")),  # noqa: E731
                      r.get("scale") or 1.0, r.get("seed") or 0)
     for r in sorted(rows, key=key):
-        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
-        out.setdefault(str(r.get("task")), []).append(clean)
+        out.setdefault(str(r.get("task")), []).append(clean_row(r))
     return out
 
 
@@ -116,7 +120,7 @@ def _run_view(run_info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
+def _blocks(env, found: TaskPage, page: dict[str, Any]) -> list:
     """The task's sections, rendered in the order of :data:`~dlbench.report.sections.SECTIONS`."""
     from markupsafe import Markup, escape
 
@@ -133,7 +137,7 @@ def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
         body = template.render(s=found, **page, **extra)
         title = escape(section.title)
         if section.folded:
-            body = f'<details class="section" id="{found["anchor"]}-{section.name}"><summary>{title}</summary>\n{body}</details>'
+            body = f'<details class="section" id="{found.anchor}-{section.name}"><summary>{title}</summary>\n{body}</details>'
         elif section.title:
             body = f"<h3>{title}</h3>\n{body}"
         out.append(Markup(body))
@@ -142,30 +146,31 @@ def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
 
 def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
            predictions: dict[tuple, dict[str, Any]] | None = None,
-           models: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]], dict]:
+           models: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]], Findings]:
     """The page, the ``summary.csv`` rows and the findings for ``rows`` (cells), ``run_info``
     (run.json), the cells' stored ``predictions`` and the exported ``models`` (``models/index.json``)."""
     from markupsafe import Markup
 
     from dlbench.analysis import findings, summary
     from dlbench.report import figures
+    from dlbench.report.sections import TaskPage
 
     found = findings.analyse(rows, run_info, predictions)
     by_task = _cells_by_task(rows)
     env = _environment()
     page = {"run": run_info}
     tasks = []
-    for i, task in enumerate(found["tasks"]):
-        task = {**task, "anchor": f"task-{i + 1}", "cells": by_task.get(task["task"], []),
-                "models": [m for m in models or [] if m.get("task") == task["task"]]}
-        task["blocks"] = _blocks(env, task, page)
+    for i, t in enumerate(found.tasks):
+        task = TaskPage(t, anchor=f"task-{i + 1}", cells=by_task.get(t.task, []),
+                        models=[m for m in models or [] if m.get("task") == t.task])
+        task.blocks = _blocks(env, task, page)
         tasks.append(task)
-    across = found["across"]
-    cd_svg = figures.cd_diagram(across) if across and across["rejects"] else None
+    across = found.across
+    cd_svg = figures.cd_diagram(across) if across and across.rejects else None
     css = resources.files("dlbench.report").joinpath("templates/report.css").read_text(encoding="utf-8")
     html = env.get_template("report.html").render(
         sections=tasks, across=across, cd_svg=Markup(cd_svg) if cd_svg else None,
-        css=Markup(css), run_view=_run_view(run_info), devices=found.get("devices") or [], **page,
+        css=Markup(css), run_view=_run_view(run_info), devices=found.devices, **page,
     )
     return html, summary.summary_rows(found), found
 
@@ -175,7 +180,7 @@ def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
     return report_and_findings(run_dir, rows)[0]
 
 
-def report_and_findings(run_dir: str | Path, rows: list[dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+def report_and_findings(run_dir: str | Path, rows: list[dict[str, Any]]) -> tuple[Path, Findings]:
     """:func:`write_report`, also returning the findings it computed (the terminal shows them too)."""
     from dlbench.analysis.summary import SUMMARY_COLUMNS
 
