@@ -1,4 +1,4 @@
-"""The findings of a run, per task, as plain data: what the report and the terminal say.
+"""The findings of a run, per task, as typed data: what the report, the terminal and the API say.
 
 Owns turning tables (``tables``), per-example evidence (``evidence``), bounded curve fits
 (``extrapolation``), the winners and their costs (``winners``) and tests (``stats``, ``seeds``)
@@ -7,9 +7,10 @@ at the smallest and largest size, where one family overtakes another (decided ov
 which counts training variance, or with one seed over the test examples, as a claim about two
 trained models only; Holm-corrected over every claim of its kind on the page), what may be
 extrapolated and with which interval, the best model's confusion matrix and the data-audit
-warnings, the answer card and the tables the page shows. The words are ``sentences``, the rows of
-``summary.csv`` ``summary``'s, the types (what each field means) ``records``'. No figures and no
-HTML here.
+warnings. :func:`analyse` returns a :class:`~dlbench.analysis.task_findings.Findings` (every task's
+:class:`~dlbench.analysis.task_findings.TaskFindings`, made of the ``records``: what each field
+means is written there). The words are ``sentences``, the tables the page shows ``shaping``'s, the
+rows of ``summary.csv`` ``summary``'s. No figures and no HTML here.
 """
 
 from __future__ import annotations
@@ -26,9 +27,8 @@ from dlbench.analysis.evidence import Evidence, crossfit_winner, decide
 from dlbench.analysis.extrapolation import Extrapolation, crossing, examples_needed, extrapolate
 from dlbench.analysis.records import (Across, Best, BoardRow, Claims, Confusion, ConfusionCell, ConfusionRow, Crossing,
                                       Crossover, FamilyBest, FamilyCrossover, Need, PairedTest, Pareto, ScalingRow,
-                                      clean_row)
+                                      clean_row, finite)
 from dlbench.analysis.task_findings import Findings, TaskFindings
-from dlbench.analysis.summary import finite
 from dlbench.analysis.tables import FAMILY_ORDER
 from dlbench.analysis.winners import best_single, cheapest_tied, chosen_models, ensemble_gain, family_bests
 from dlbench.core import schema

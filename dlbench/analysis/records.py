@@ -3,7 +3,7 @@
 Owns one dataclass per part of a task's findings (a leaderboard row, the chosen solver, a paired
 test, a crossover, a scaling row, a line of the answer card, the model-size study...), their
 base :class:`Record` with ``to_dict()`` (the JSON-able form), and :func:`clean`, the one place
-where NaN becomes None. A task's and a run's findings, made of these, are ``task_findings``'.
+where NaN becomes None (and :func:`finite`, a number or None). A task's and a run's findings, made of these, are ``task_findings``'.
 It computes no finding (``findings``) and renders nothing (``report``); templates read these
 fields as ``s.best.solver`` just as they read dict keys.
 """
@@ -20,12 +20,12 @@ R = TypeVar("R", bound="Record")
 
 def clean(value: Any) -> Any:
     """``value`` with every NaN and infinity replaced by None (JSON has neither), numpy arrays and
-    scalars as Python lists and numbers, tuples and sets as lists and non-string keys as strings.
+    scalars as Python lists and numbers, tuples and sets as lists and keys as strings (as JSON writes them).
     The one NaN → None clean-up: stored rows, leaderboard rows and :meth:`Record.to_dict` use it."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k if isinstance(k, (str, int)) else str(k): clean(v) for k, v in value.items()}
+        return {k if isinstance(k, str) else str(k): clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [clean(v) for v in (sorted(value, key=str) if isinstance(value, (set, frozenset)) else value)]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -33,6 +33,15 @@ def clean(value: Any) -> Any:
     if hasattr(value, "tolist"):  # numpy arrays and scalars
         return clean(value.tolist())
     return value
+
+
+def finite(v: Any) -> float | None:
+    """``v`` as a finite float, or None (None, NaN, infinities and what is not a number)."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
 
 
 def clean_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -87,10 +96,8 @@ class BoardRow(Record):
     @property
     def cost(self) -> float | None:
         """What the model costs to have and use: fit seconds plus prediction seconds per 1,000 examples."""
-        if self.fit_seconds is None or self.predict_seconds_per_1k is None:
-            return None
-        fit, predict = float(self.fit_seconds), float(self.predict_seconds_per_1k)
-        return fit + predict if math.isfinite(fit) and math.isfinite(predict) else None
+        fit, predict = finite(self.fit_seconds), finite(self.predict_seconds_per_1k)
+        return None if fit is None or predict is None else fit + predict
 
 
 @dataclass

@@ -31,15 +31,6 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def finite(v) -> float | None:
-    """``v`` as a finite float, or None."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
 def summary_rows(findings: Findings) -> list[dict[str, Any]]:
     """One row per (task, solver) for ``summary.csv`` (columns: :data:`SUMMARY_COLUMNS`)."""
     out = []

@@ -12,8 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dlbench.analysis import tables
-from dlbench.analysis.records import BoardRow, Cheapest, EnsembleGain
-from dlbench.analysis.summary import finite
+from dlbench.analysis.records import BoardRow, Cheapest, EnsembleGain, finite
 from dlbench.analysis.tables import FAMILY_ORDER
 from dlbench.core.solver import ENSEMBLE
 
