@@ -130,8 +130,8 @@ class PairedTest(Record):
 
     In ``TaskFindings.tests`` ``a`` is the best solver and ``solver`` the other one; ``standing``
     is the other against the best. ``kind``: ``setup`` (over seeds) or ``models`` (one seed,
-    over test examples); ``verdict``: ``ahead``/``behind``/``tied``/``untested`` (None where
-    untested: the numbers)."""
+    over test examples); ``verdict``: ``ahead``/``behind``/``tied``/``untested`` (an untested
+    comparison has no numbers: they are None)."""
 
     verdict: str
     solver: str | None = None
