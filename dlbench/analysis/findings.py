@@ -231,7 +231,9 @@ def _measure(cells, task: str, run_info: dict[str, Any], evidence: Evidence,
     fits = _extrapolations(curves, evidence, task, n_test)
     highest = max((m for c in curves.values() for m in c.means), default=None)
     target, target_rule = target_score(run_info, finite(highest))
-    bests = lambda n: {f: FamilyBest(**b) for f, b in family_bests(cells, task, n, families).items()}  # noqa: E731
+
+    def bests(size: int) -> dict[str, FamilyBest]:
+        return {f: FamilyBest(**b) for f, b in family_bests(cells, task, size, families).items()}
 
     found = TaskFindings(
         task=task, meta=_task_meta(run_info, task), sizes=sizes, families=families,
@@ -264,11 +266,11 @@ def _measure(cells, task: str, run_info: dict[str, Any], evidence: Evidence,
     # The page states the family bests' crossovers; the other solvers' go to summary.csv only, and are
     # corrected among themselves so that they do not weaken the page's own claims.
     csv_only = _Comparisons(evidence, task)
-    family_bests_ = set(found.family_best.values())
+    on_page = set(found.family_best.values())
     for s, by_family in rivals.items():
         for b in by_family.values():
             for n in sorted(set(curves[s].sizes) & set(curves[b].sizes)):
-                (comparisons if s in family_bests_ else csv_only).ask(s, b, n)
+                (comparisons if s in on_page else csv_only).ask(s, b, n)
     return found, _Pending(comparisons, csv_only, others, rivals)
 
 

@@ -29,7 +29,7 @@ class TaskFindings(Record):
     meta: dict[str, Any]  # the task's entry in run.json (modality, description...)
     sizes: list[int]  # training sizes with a finished cell, ascending
     families: dict[str, str]  # solver -> family
-    smallest: int | None
+    smallest: int | None  # the smallest and largest of ``sizes`` (None without a finished cell)
     largest: int | None
     board: list[BoardRow]  # the leaderboard at the largest size, by validation score
     curves: dict[str, Curve]  # solver -> measured learning curve
@@ -44,28 +44,28 @@ class TaskFindings(Record):
     stopped: str | None  # why the run stopped early, if it did
     planned: int | None  # cells planned for the task
     stored: int  # cells of the grid stored (ensembles aside)
-    best: Best | None = None
+    best: Best | None = None  # the chosen solver (``winner``), None without one
     family_best: dict[str, str] = field(default_factory=dict)  # family -> its best solver at the largest size
-    scaling: dict[str, ScalingRow] = field(default_factory=dict)
-    confusion: Confusion | None = None
-    pareto: Pareto | None = None
+    scaling: dict[str, ScalingRow] = field(default_factory=dict)  # solver -> fitted curve (two or more sizes)
+    confusion: Confusion | None = None  # the best solver's, at the largest size
+    pareto: Pareto | None = None  # accuracy against cost at the largest size
     best_single: str | None = None  # the winner, or the best single solver when an ensemble wins
     claims: Claims = field(default_factory=Claims)
     untested: int = 0  # comparisons without stored predictions to pair
     tests: list[PairedTest] = field(default_factory=list)  # the best against each other solver
-    tied_with_best: list[str] = field(default_factory=list)
+    tied_with_best: list[str] = field(default_factory=list)  # solvers the tests cannot tell from the best
     cheapest_tied: Cheapest | None = None
     ensemble_gain: EnsembleGain | None = None
     solver_crossovers: dict[str, dict[str, Crossover]] = field(default_factory=dict)  # solver -> family -> vs best
     crossovers: list[FamilyCrossover] = field(default_factory=list)  # between the families' bests
-    warnings: list[str] = field(default_factory=list)
-    limitations: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # test examples in training, failed cells, a stopped run
+    limitations: list[str] = field(default_factory=list)  # what the data cannot support, said once
     headline: list[str] = field(default_factory=list)  # the headline sentences
     headline_more: list[str] = field(default_factory=list)  # those the answer card does not already say
     card: list[CardRow] = field(default_factory=list)  # the answer card
-    problem_groups: list[ProblemGroup] = field(default_factory=list)
-    audit_classes: list[ClassShare] = field(default_factory=list)
-    capacity: Capacity | None = None
+    problem_groups: list[ProblemGroup] = field(default_factory=list)  # ``problems`` by solver, status and reason
+    audit_classes: list[ClassShare] = field(default_factory=list)  # the audit's classes in training and test
+    capacity: Capacity | None = None  # the model-size study (``--scales``), None without one
 
     @property
     def winner(self) -> str | None:
@@ -115,6 +115,7 @@ class Findings(Record):
 
     @property
     def names(self) -> list[str]:
+        """The tasks' names, sorted."""
         return [t.task for t in self.tasks]
 
     def __iter__(self) -> Iterator[TaskFindings]:
