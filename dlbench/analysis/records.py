@@ -5,7 +5,9 @@ test, a crossover, a scaling row, a line of the answer card, the model-size stud
 base :class:`Record` with ``to_dict()`` (the JSON-able form), and :func:`clean`, the one place
 where NaN becomes None (and :func:`finite`, a number or None). A task's and a run's findings, made of these, are ``task_findings``'.
 It computes no finding (``findings``) and renders nothing (``report``); templates read these
-fields as ``s.best.solver`` just as they read dict keys.
+fields as ``s.best.solver`` just as they read dict keys. The records are not frozen only so that
+``findings`` can fill a task's in two steps (measure, then judge once the page's tests are
+decided): read them, never change them.
 """
 
 from __future__ import annotations
