@@ -65,7 +65,7 @@ def test_a_report_section_is_one_template_and_one_function(toy_run, tmp_path, mo
     template = tmp_path / "toy.html"
     template.write_text("<h3>Toy section</h3><p id='toy'>{{ s.task }} has {{ n_solvers }} solvers</p>",
                         encoding="utf-8")
-    toy = sections.Section("toy", str(template), lambda found: {"n_solvers": len(found["curves"])})
+    toy = sections.Section("toy", str(template), lambda found: {"n_solvers": len(found.curves)})
     monkeypatch.setattr(sections, "SECTIONS", [*sections.SECTIONS, toy])
     page = html.rebuild(run_dir).read_text(encoding="utf-8")
     assert "<p id='toy'>wine has 3 solvers</p>" in page

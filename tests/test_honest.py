@@ -35,11 +35,11 @@ def _analyse(correct: dict[tuple, np.ndarray], families: dict[str, str], val=Non
         predictions[("t", solver, size, seed)] = {"test_true": y_true, "test_pred": np.where(right, y_true, 1 - y_true)}
         rows.append(_row("t", solver, families[solver], size, seed, float(np.mean(right)), len(right),
                          (val or {}).get(solver, 0.5)))
-    return findings.analyse(rows, {}, predictions)["tasks"][0]
+    return findings.analyse(rows, {}, predictions).tasks[0]
 
 
 def _words(found) -> str:
-    return " ".join(found["headline"]) + " " + " ".join(c["sentence"] for c in found["crossovers"])
+    return " ".join(found.headline) + " " + " ".join(c.sentence for c in found.crossovers)
 
 
 @pytest.mark.parametrize("seeds", [1, 3])
@@ -49,11 +49,11 @@ def test_identical_predictions_are_tied_everywhere(seeds):
     base = {n: rng.random(140) < 0.6 + n / 2000 for n in sizes}
     correct = {(s, n, seed): base[n] for s in ("a", "b") for n in sizes for seed in range(seeds)}
     found = _analyse(correct, {"a": "shallow", "b": "deep"}, val={"a": 0.9, "b": 0.8})
-    assert [t["verdict"] for t in found["tests"]] == ["tied"]
-    assert found["crossovers"][0]["kind"] == "tied"
-    assert "tied at every measured size" in found["crossovers"][0]["sentence"]
+    assert [t.verdict for t in found.tests] == ["tied"]
+    assert found.crossovers[0].kind == "tied"
+    assert "tied at every measured size" in found.crossovers[0].sentence
     assert "overtakes" not in _words(found) and "ahead" not in _words(found)
-    assert found["tied_with_best"] == ["b"]
+    assert found.tied_with_best == ["b"]
 
 
 @pytest.mark.parametrize("seeds", [1, 3])
@@ -68,8 +68,8 @@ def test_two_disagreements_in_140_are_a_tie(seeds):
             correct[("a", n, seed)] = better if n == 400 else right
             correct[("b", n, seed)] = right if n == 400 else better
     found = _analyse(correct, {"a": "deep", "b": "shallow"}, val={"a": 0.9, "b": 0.8})
-    assert found["tests"][0]["discordant"] == 2 and found["tests"][0]["verdict"] == "tied"
-    assert found["crossovers"][0]["kind"] == "tied"  # means cross, the test says nothing crossed
+    assert found.tests[0].discordant == 2 and found.tests[0].verdict == "tied"
+    assert found.crossovers[0].kind == "tied"  # means cross, the test says nothing crossed
     assert "overtakes" not in _words(found)
 
 
@@ -87,15 +87,15 @@ def test_crossing_curves_overtake_at_the_right_size(seeds):
                 right[order[: int((acc + rng.normal(0, 0.008)) * 400)]] = True
                 correct[(solver, n, seed)] = right
     found = _analyse(correct, {"deep": "deep", "shallow": "shallow"}, val={"deep": 0.9, "shallow": 0.8})
-    cross = found["crossovers"][0]
-    assert cross["kind"] == "overtakes" and (cross["low"], cross["high"]) == (300, 1000)
-    assert 300 < cross["n"] < 1000
+    cross = found.crossovers[0]
+    assert cross.kind == "overtakes" and (cross.low, cross.high) == (300, 1000)
+    assert 300 < cross.n < 1000
     if seeds == 1:  # two trained models were compared: nothing is said of the families
-        assert "significantly" not in cross["sentence"] and "needs seeds" in cross["sentence"]
-        assert "deep learning (deep)'s trained model beats shallow ML (shallow)'s" in cross["sentence"]
+        assert "significantly" not in cross.sentence and "needs seeds" in cross.sentence
+        assert "deep learning (deep)'s trained model beats shallow ML (shallow)'s" in cross.sentence
     else:
-        assert "overtakes shallow ML (shallow) at about" in cross["sentence"]
-        assert "(moderated paired t-tests over the seeds)" in cross["sentence"]
+        assert "overtakes shallow ML (shallow) at about" in cross.sentence
+        assert "(moderated paired t-tests over the seeds)" in cross.sentence
 
 
 def _seeded(means, seeds=3, sd=0.004, seed=0):

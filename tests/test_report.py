@@ -8,6 +8,7 @@ models plateauing, deep models still growing, so the crossover and the fits are 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html.parser
 import json
 import math
@@ -18,7 +19,8 @@ import numpy as np
 import pytest
 
 from dlbench.analysis import findings as summary
-from dlbench.analysis import scaling
+from dlbench.analysis import records, scaling, tables
+from dlbench.analysis.task_findings import Findings, TaskFindings
 from dlbench.analysis.summary import SUMMARY_COLUMNS
 from dlbench.report import figures, style
 from dlbench.report import html as report
@@ -157,9 +159,9 @@ def test_crossover_needs_significance_on_both_sides():
 def test_ranks_across_tasks_use_friedman_and_draw_no_diagram_without_rejection():
     scores = {"t1": {"a": 0.9, "b": 0.8, "c": 0.7}, "t2": {"a": 0.95, "b": 0.7, "c": 0.8}}
     fr = summary.ranks_across(scores)
-    assert fr["average"]["a"] == 1.0 and fr["p"] is not None and fr["cd"] > 0
-    assert not fr["rejects"] and "does not reject" in fr["reason"]
-    assert summary.ranks_across({"t1": {"a": 0.9, "b": 0.8}, "t2": {"a": 0.9, "b": 0.7}})["p"] is None
+    assert fr.average["a"] == 1.0 and fr.p is not None and fr.cd > 0
+    assert not fr.rejects and "does not reject" in fr.reason
+    assert summary.ranks_across({"t1": {"a": 0.9, "b": 0.8}, "t2": {"a": 0.9, "b": 0.7}}).p is None
 
 
 def test_headline_names_the_validation_winner_and_the_crossover(tmp_path):
@@ -183,9 +185,77 @@ def test_best_is_chosen_by_validation_not_test(tmp_path):
         for size in (100, 1000):
             rows.append(cell_row("t", "honest", "shallow", size, seed, 0.80, ["x", "y"], val_score=0.95))
             rows.append(cell_row("t", "lucky", "deep", size, seed, 0.90, ["x", "y"], val_score=0.70))
-    found = summary.analyse(rows, {})["tasks"][0]
-    assert found["best"]["solver"] == "honest"
-    assert found["best"]["test"] == pytest.approx(0.80)
+    found = summary.analyse(rows, {}).task("t")
+    assert found.best.solver == "honest" and found.winner == "honest"
+    assert found.best.test == pytest.approx(0.80)
+
+
+#: The findings' fields a report, the terminal and the API read (the keys of the dict they once were).
+TASK_FIELDS = {
+    "task", "meta", "sizes", "families", "smallest", "largest", "board", "curves", "fits", "target", "target_rule",
+    "bests_small", "bests_large", "audit", "problems", "seeds", "stopped", "planned", "stored", "best",
+    "family_best", "scaling", "confusion", "pareto", "best_single", "claims", "untested", "tests", "tied_with_best",
+    "cheapest_tied", "ensemble_gain", "solver_crossovers", "crossovers", "warnings", "limitations", "headline",
+    "headline_more", "capacity", "card", "problem_groups", "audit_classes",
+}
+
+
+def test_analyse_returns_typed_findings_with_the_documented_fields(built):
+    run_dir, _ = built
+    with ResultsStore(run_dir / "results.db") as store:
+        rows, predictions = store.rows(), store.predictions()
+    found = summary.analyse(rows, json.loads((run_dir / "run.json").read_text(encoding="utf-8")), predictions)
+    assert isinstance(found, Findings) and found.names == ["blobs", "spam"] and list(found) == found.tasks
+    t = found.task("spam")
+    assert isinstance(t, TaskFindings) and t is found.tasks[1] and t.task == "spam"
+    assert {f.name for f in dataclasses.fields(TaskFindings)} == TASK_FIELDS
+    for f in dataclasses.fields(TaskFindings):  # each field says what it means: a type, most a comment too
+        assert f.type, f.name
+    assert isinstance(t.best, records.Best) and t.winner == t.best.solver and t.best.family in ("rule", "shallow", "deep")
+    assert all(isinstance(r, records.BoardRow) for r in t.board) and t.row(t.winner).solver == t.winner
+    assert all(r.train_size == t.largest for r in t.at_largest)
+    assert all(isinstance(x, records.PairedTest) and x.verdict in ("ahead", "behind", "tied", "untested")
+               for x in t.tests) and {x.solver for x in t.tests} == {r.solver for r in t.board} - {t.winner}
+    assert t.crossovers and all(isinstance(c, records.FamilyCrossover) and c.sentence for c in t.crossovers)
+    assert all(isinstance(c, records.Crossover) for by_family in t.solver_crossovers.values() for c in by_family.values())
+    assert all(isinstance(r, records.ScalingRow) and isinstance(r.need, records.Need) for r in t.scaling.values())
+    assert [r.solver for r in t.scaling_rows] == sorted(t.scaling, key=lambda s: (tables.FAMILY_ORDER[t.families[s]], s))
+    assert isinstance(t.pareto, records.Pareto) and isinstance(t.confusion, records.Confusion)
+    assert [r.label for r in t.confusion.rows] == t.confusion.classes
+    assert isinstance(t.claims, records.Claims) and t.claims.setup + t.claims.models > 0
+    assert t.card and all(isinstance(c, records.CardRow) for c in t.card) and sum(c.winner for c in t.card) == 1
+    failing = next(x for x in found if x.problems)
+    assert failing.problem_groups and all(isinstance(g, records.ProblemGroup) for g in failing.problem_groups)
+    assert sum(g.count for g in failing.problem_groups) == len(failing.problems)
+    assert all(x.problem_groups == [] for x in found if not x.problems)
+    assert t.audit_classes and all(isinstance(c, records.ClassShare) for c in t.audit_classes)
+    assert isinstance(found.across, records.Across) and found.across.tasks == ["blobs", "spam"]
+    assert summary.lines_of(found) == found.lines() == found.task("blobs").lines() + t.lines()
+    assert found.lines()[0].startswith("blobs: ")
+    with pytest.raises(KeyError, match="blobs, spam"):
+        found.task("nope")
+
+
+def test_findings_to_dict_is_json_with_nan_as_null(built):
+    run_dir, _ = built
+    with ResultsStore(run_dir / "results.db") as store:
+        rows, predictions = store.rows(), store.predictions()
+    found = summary.analyse(rows, json.loads((run_dir / "run.json").read_text(encoding="utf-8")), predictions)
+    t = found.task("blobs")
+    t.board[0].val_score, t.best.high, t.target = float("nan"), float("inf"), float("nan")
+    data = found.to_dict()
+    text = json.dumps(data, allow_nan=False)  # fails on a NaN or an infinity
+    assert json.loads(text) == data  # JSON-able through and through: plain lists, dicts with string keys
+    blobs = data["tasks"][0]
+    assert blobs["task"] == "blobs" and set(blobs) == TASK_FIELDS
+    assert blobs["board"][0]["val_score"] is None and blobs["best"]["high"] is None and blobs["target"] is None
+    assert blobs["best"]["solver"] == t.winner and blobs["board"][0]["solver"] == t.board[0].solver
+    assert blobs["crossovers"][0]["sentence"] == t.crossovers[0].sentence
+    assert set(blobs["fits"]) == set(t.fits) and blobs["curves"][t.winner]["sizes"] == t.curves[t.winner].sizes
+    assert data["across"]["tasks"] == ["blobs", "spam"] and data["devices"] == found.devices
+    assert t.to_dict() == blobs and t.best.to_dict() == blobs["best"]
+    assert records.clean({"a": [float("nan"), (1, float("-inf"))], 2: np.float64(0.5),
+                          "draws": np.array([[0.1, np.nan]])}) == {"a": [None, [1, None]], "2": 0.5, "draws": [[0.1, None]]}
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -322,10 +392,10 @@ def test_the_header_names_what_trained_the_deep_solvers(tmp_path):
     for r in rows:
         r["device"] = "gpu:0 (Fake GPU)" if r["family"] == "deep" else "cpu"
     html, _, found = report.render(rows, json.loads((run_dir / "run.json").read_text(encoding="utf-8")))
-    assert found["devices"] == ["gpu:0 (Fake GPU)"]
+    assert found.devices == ["gpu:0 (Fake GPU)"]
     assert "deep solvers trained on gpu:0 (Fake GPU)" in html
     no_deep = [r for r in rows if r["family"] != "deep"]
-    assert summary.analyse(no_deep, {})["devices"] == []
+    assert summary.analyse(no_deep, {}).devices == []
     assert "deep solvers trained on" not in report.render(no_deep, {})[0]
 
 
@@ -363,14 +433,14 @@ def test_pareto_tag_marks_only_the_fit_time_front(built):
         rows = store.rows()
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     found = summary.analyse(rows, info)
-    for i, task in enumerate(found["tasks"]):
-        at = [r for r in task["board"] if r["train_size"] == task["largest"] and r.get("accuracy") is not None]
+    for i, task in enumerate(found.tasks):
+        at = [r for r in task.board if r.train_size == task.largest and r.accuracy is not None]
         front, best = [], -math.inf
-        for r in sorted(at, key=lambda r: (r["fit_seconds"], -r["accuracy"], r["solver"])):
-            if r["accuracy"] > best:
-                front.append(r["solver"])
-                best = r["accuracy"]
-        assert task["pareto"]["front"] == front
+        for r in sorted(at, key=lambda r: (r.fit_seconds, -r.accuracy, r.solver)):
+            if r.accuracy > best:
+                front.append(r.solver)
+                best = r.accuracy
+        assert task.pareto.front == front
         board = re.search(rf'id="task-{i + 1}-leaderboard">(.*?)</details>', page, flags=re.S).group(1)
         tagged = {re.sub(r"<.*", "", row).strip() for row in re.findall(r"<tr[^>]*>\s*<td>([^\n]*Pareto</span>)",
                                                                      board)}

@@ -115,32 +115,32 @@ def _cells(accuracy, n_test=400, sizes=(100, 1000), seed=0, seeds=1):
 def test_bigger_model_that_is_not_better_is_tied_and_the_frontier_takes_the_cheaper(seeds):
     rows, predictions = _cells(lambda scale, size: 0.8 if scale >= 1 else 0.6, seeds=seeds, n_test=400 * seeds ** 2)
     found = capacity.study(rows, "t", predictions)
-    sv = found["solvers"][0]
-    assert sv["scales"] == [0.5, 1.0, 2.0] and sv["compute"] == "train_flops"
-    big = next(t for t in found["sentences"] if "2×" in t)
+    sv = found.solvers[0]
+    assert sv.scales == [0.5, 1.0, 2.0] and sv.compute == "train_flops"
+    big = next(t for t in found.sentences if "2×" in t)
     assert "tied with the 1× net" in big and "data, not model size, is the bottleneck" in big
-    small = next(t for t in found["sentences"] if "0.5×" in t)
+    small = next(t for t in found.sentences if "0.5×" in t)
     if seeds == 1:  # two trained models differ: nothing is said of model size
         assert "the one trained 0.5× net scored -" in small and "needs seeds" in small
     else:
         assert "behind the 1× net" in small and "too small" in small
-    for row in sv["frontier"]:
+    for row in sv.frontier:
         assert row["optimal"] == 1.0  # as accurate as 2x (tied), at half the compute
 
 
 def test_bigger_model_that_is_better_gains_points_with_an_interval():
     rows, predictions = _cells(lambda scale, size: {0.5: 0.6, 1.0: 0.7, 2.0: 0.85}[scale])
     found = capacity.study(rows, "t", predictions)
-    gain = next(t for t in found["sentences"] if "2×" in t)
+    gain = next(t for t in found.sentences if "2×" in t)
     assert "gains" in gain and "interval +" in gain
-    assert [r["optimal"] for r in found["solvers"][0]["frontier"]] == [2.0, 2.0]
+    assert [r["optimal"] for r in found.solvers[0].frontier] == [2.0, 2.0]
 
 
 def test_no_study_without_two_scales_and_no_claim_without_predictions():
     rows, predictions = _cells(lambda scale, size: 0.8)
     assert capacity.study([r for r in rows if r["scale"] == 1.0], "t", predictions) is None
     untested = capacity.study(rows, "t", {})
-    assert all("cannot be told apart" in t and t.endswith("tied.") for t in untested["sentences"])
+    assert all("cannot be told apart" in t and t.endswith("tied.") for t in untested.sentences)
 
 
 def test_joint_law_recovers_an_exact_law_and_passes_its_check():

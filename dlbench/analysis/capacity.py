@@ -18,6 +18,7 @@ import numpy as np
 
 from dlbench.analysis import tables
 from dlbench.analysis.evidence import Evidence, decide
+from dlbench.analysis.records import Capacity, CapacitySolver
 from dlbench.core import schema
 
 #: A joint law needs this many scales and sizes (and a held-out check) before it is shown as trusted.
@@ -25,7 +26,7 @@ MIN_JOINT_SCALES = 3
 MIN_JOINT_SIZES = 5
 
 
-def study(rows: list[dict[str, Any]], task: str, predictions: dict[tuple, dict[str, Any]] | None) -> dict[str, Any] | None:
+def study(rows: list[dict[str, Any]], task: str, predictions: dict[tuple, dict[str, Any]] | None) -> Capacity | None:
     """The model-size findings of ``task`` alone, its tests Holm-corrected among themselves; ``None``
     when no solver ran at two scales. A report page corrects them with its other claims instead
     (:func:`ask`, then ``evidence.decide`` over the page, then :meth:`Study.finish`).
@@ -82,7 +83,7 @@ class Study:
         """The comparisons to decide (``evidence.decide`` writes each one's verdict into it)."""
         return list(self.tests.values())
 
-    def finish(self, n_tests: int) -> dict[str, Any]:
+    def finish(self, n_tests: int) -> Capacity:
         """The findings, once the comparisons are decided; ``n_tests``: how many claims Holm covered."""
         verdict_of = {k: (c["verdict"] if c else "untested", c) for k, c in self.tests.items()}
         for sv in self.solvers:
@@ -90,8 +91,8 @@ class Study:
             sv.frontier = [_frontier_row(sv, n) for n in sv.sizes]
             sv.sentences = _sentences(sv, n_tests)
             sv.law = joint_law(sv) if sv.family == "deep" else None
-        return {"solvers": [sv.view() for sv in self.solvers],
-                "sentences": [t for sv in self.solvers for t in sv.sentences], "tests": len(self.tests)}
+        return Capacity(solvers=[sv.view() for sv in self.solvers],
+                        sentences=[t for sv in self.solvers for t in sv.sentences], tests=len(self.tests))
 
 
 @dataclass
@@ -122,10 +123,10 @@ class _Solver:
         return flipped, {**comparison, "diff": -comparison["diff"], "low": -comparison["high"],
                          "high": -comparison["low"]}
 
-    def view(self) -> dict[str, Any]:
-        return {"solver": self.solver, "family": self.family, "scales": self.scales, "sizes": self.sizes,
-                "points": self.points, "compute": self.compute, "frontier": self.frontier,
-                "sentences": self.sentences, "law": self.law}
+    def view(self) -> CapacitySolver:
+        return CapacitySolver(solver=self.solver, family=self.family, scales=self.scales, sizes=self.sizes,
+                              points=self.points, compute=self.compute, frontier=self.frontier,
+                              sentences=self.sentences, law=self.law)
 
 
 def _mean(values) -> float | None:

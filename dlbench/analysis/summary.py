@@ -2,7 +2,7 @@
 
 Owns the columns (:data:`SUMMARY_COLUMNS`) and how each finding becomes a cell: the learning
 curve at its largest size, the extrapolation with its intervals, the examples needed, the cost
-of a model and the ensemble's gain, and each crossover against the other families. It computes
+of a model (``BoardRow.cost``) and the ensemble's gain, and each crossover against the other families. It computes
 no finding (``findings``) and writes no file (``report``).
 """
 
@@ -12,6 +12,8 @@ import json
 import math
 from typing import Any
 
+from dlbench.analysis.records import Crossover, Need
+from dlbench.analysis.task_findings import Findings
 from dlbench.analysis.tables import FAMILY_ORDER
 from dlbench.core.solver import ENSEMBLE
 
@@ -29,56 +31,43 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def finite(v) -> float | None:
-    """``v`` as a finite float, or None."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def cost(row: dict[str, Any]) -> float | None:
-    """What a model costs to have and use: fit seconds plus prediction seconds per 1,000 examples."""
-    fit, predict = finite(row.get("fit_seconds")), finite(row.get("predict_seconds_per_1k"))
-    return None if fit is None or predict is None else fit + predict
-
-
-def summary_rows(findings: dict[str, Any]) -> list[dict[str, Any]]:
+def summary_rows(findings: Findings) -> list[dict[str, Any]]:
     """One row per (task, solver) for ``summary.csv`` (columns: :data:`SUMMARY_COLUMNS`)."""
     out = []
-    for t in findings["tasks"]:
-        cheapest, gain = (t["cheapest_tied"] or {}).get("solver"), t["ensemble_gain"] or {}
-        board = {r["solver"]: r for r in t["board"]}
-        for solver in sorted(t["curves"], key=lambda s: (FAMILY_ORDER.get(t["families"].get(s), 9), s)):
-            curve = t["curves"][solver]
-            sc = t["scaling"].get(solver) or {"form": None, "params": {}, "ill_behaved": None, "extrapolates": False,
-                                              "check": "measured at one size: no learning curve",
-                                              **dict.fromkeys(("floor", "floor_low", "floor_high", "pred_10x",
-                                                               "pred_10x_low", "pred_10x_high", "auc")),
-                                              "need": dict.fromkeys(("n", "low", "high", "source"))}
+    for t in findings.tasks:
+        cheapest, gain = t.cheapest_tied.solver if t.cheapest_tied else None, t.ensemble_gain
+        board = {r.solver: r for r in t.board}
+        for solver in sorted(t.curves, key=lambda s: (FAMILY_ORDER.get(t.families.get(s), 9), s)):
+            curve = t.curves[solver]
+            sc = t.scaling.get(solver)
+            need = sc.need if sc else Need()
+            fit = {k: getattr(sc, k) if sc else None for k in ("floor", "floor_low", "floor_high", "pred_10x",
+                                                               "pred_10x_low", "pred_10x_high", "auc")}
             row = {
-                "task": t["task"], "solver": solver, "family": t["families"].get(solver),
+                "task": t.task, "solver": solver, "family": t.families.get(solver),
                 "n_sizes": len(curve.sizes), "n_min": min(curve.sizes), "n_max": max(curve.sizes),
                 "seeds": curve.seeds, "score_at_n_max": curve.means[-1], "score_low_at_n_max": curve.lows[-1],
                 "score_high_at_n_max": curve.highs[-1],
-                "vs_best_at_n_max": "best" if solver == (t["best"] or {}).get("solver") else next(
-                    (c["standing"] for c in t["tests"] if c["solver"] == solver), None),
-                "val_score_at_n_max": next((r["val_score"] for r in t["board"] if r["solver"] == solver
-                                            and r["train_size"] == max(curve.sizes)), None),
-                "fit_form": sc["form"], "fit_params": json.dumps({k: _round(v) for k, v in sc["params"].items()})
-                if sc["params"] else None, "ill_behaved": sc["ill_behaved"], "extrapolates": sc["extrapolates"],
-                "extrapolation_note": sc["check"], "ceiling_score": sc["floor"], "ceiling_low": sc["floor_low"],
-                "ceiling_high": sc["floor_high"], "pred_score_10x": sc["pred_10x"],
-                "pred_score_10x_low": sc["pred_10x_low"], "pred_score_10x_high": sc["pred_10x_high"],
-                "target_score": t["target"], "n_for_target": sc["need"]["n"], "n_for_target_low": sc["need"]["low"],
-                "n_for_target_high": sc["need"]["high"], "n_for_target_source": sc["need"]["source"],
-                "auc_log_n": sc["auc"], "cheapest_tied_with_best": solver == cheapest,
-                "cost_at_n_max": cost(board[solver]) if solver in board else None,
-                **({"gain_vs_best_single": gain.get("diff"), "gain_low": gain.get("low"), "gain_high": gain.get("high"),
-                    "cost_ratio_vs_best_single": gain.get("cost_ratio")} if solver == ENSEMBLE else {}),
+                "vs_best_at_n_max": "best" if solver == t.winner else next(
+                    (c.standing for c in t.tests if c.solver == solver), None),
+                "val_score_at_n_max": next((r.val_score for r in t.board if r.solver == solver
+                                            and r.train_size == max(curve.sizes)), None),
+                "fit_form": sc.form if sc else None,
+                "fit_params": json.dumps({k: _round(v) for k, v in sc.params.items()}) if sc and sc.params else None,
+                "ill_behaved": sc.ill_behaved if sc else None, "extrapolates": sc.extrapolates if sc else False,
+                "extrapolation_note": sc.check if sc else "measured at one size: no learning curve",
+                "ceiling_score": fit["floor"], "ceiling_low": fit["floor_low"],
+                "ceiling_high": fit["floor_high"], "pred_score_10x": fit["pred_10x"],
+                "pred_score_10x_low": fit["pred_10x_low"], "pred_score_10x_high": fit["pred_10x_high"],
+                "target_score": t.target, "n_for_target": need.n, "n_for_target_low": need.low,
+                "n_for_target_high": need.high, "n_for_target_source": need.source,
+                "auc_log_n": fit["auc"], "cheapest_tied_with_best": solver == cheapest,
+                "cost_at_n_max": board[solver].cost if solver in board else None,
+                **({"gain_vs_best_single": gain.diff if gain else None, "gain_low": gain.low if gain else None,
+                    "gain_high": gain.high if gain else None,
+                    "cost_ratio_vs_best_single": gain.cost_ratio if gain else None} if solver == ENSEMBLE else {}),
             }
-            for family, result in t["solver_crossovers"].get(solver, {}).items():
+            for family, result in t.solver_crossovers.get(solver, {}).items():
                 row.update(_crossover_columns(family, result))
             out.append({k: _round(v) for k, v in row.items()})
     return out
@@ -89,11 +78,11 @@ def _round(v):
     return float(f"{v:.6g}") if isinstance(v, float) and math.isfinite(v) else v
 
 
-def _crossover_columns(family: str, r: dict[str, Any]) -> dict[str, Any]:
-    kind, n, low, high = r["kind"], r["n"], r["low"], r["high"]
-    ext = r.get("extrapolated")
-    if r["source"] is None and ext is not None and ext["n"] is not None and not math.isinf(ext["n"]):
-        kind = "overtakes-fitted" if r["kind"] == "behind" else "overtaken-fitted"
-        n, low, high = ext["n"], ext["low"], ext["high"]
+def _crossover_columns(family: str, r: Crossover) -> dict[str, Any]:
+    kind, n, low, high = r.kind, r.n, r.low, r.high
+    ext = r.extrapolated
+    if r.source is None and ext is not None and ext.n is not None and not math.isinf(ext.n):
+        kind = "overtakes-fitted" if r.kind == "behind" else "overtaken-fitted"
+        n, low, high = ext.n, ext.low, ext.high
     return {f"crossover_vs_{family}_kind": kind, f"crossover_vs_{family}_n": n,
             f"crossover_vs_{family}_low": low, f"crossover_vs_{family}_high": high}

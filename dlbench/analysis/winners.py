@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from dlbench.analysis import tables
-from dlbench.analysis.summary import cost, finite
+from dlbench.analysis.records import BoardRow, Cheapest, EnsembleGain, finite
 from dlbench.analysis.tables import FAMILY_ORDER
 from dlbench.core.solver import ENSEMBLE
 
@@ -56,24 +56,24 @@ def best_single(cells, task: str, best: str | None, size: int | None, families) 
                             tables.fit_times(cells, task, size))
 
 
-def cheapest_tied(solvers: list[str], board: list[dict[str, Any]]) -> dict[str, Any] | None:
+def cheapest_tied(solvers: list[str], board: list[BoardRow]) -> Cheapest | None:
     """Of the best and the solvers tied with it (the ensemble aside), the one cheapest to fit and use."""
-    rows = [r for r in board if r["solver"] in solvers and r["family"] != ENSEMBLE and cost(r) is not None]
+    rows = [r for r in board if r.solver in solvers and r.family != ENSEMBLE and r.cost is not None]
     if not rows:
         return None
-    row = min(rows, key=lambda r: (cost(r), r["solver"]))
-    return {"solver": row["solver"], "family": row["family"], "cost": cost(row), "fit_seconds": row["fit_seconds"],
-            "predict_seconds_per_1k": row["predict_seconds_per_1k"], "accuracy": row["accuracy"]}
+    row = min(rows, key=lambda r: (r.cost, r.solver))
+    return Cheapest(solver=row.solver, family=row.family, cost=row.cost, fit_seconds=row.fit_seconds,
+                    predict_seconds_per_1k=row.predict_seconds_per_1k, accuracy=row.accuracy)
 
 
-def ensemble_gain(single: str | None, c: dict[str, Any] | None, board: list[dict[str, Any]]) -> dict[str, Any] | None:
+def ensemble_gain(single: str | None, c: dict[str, Any] | None, board: list[BoardRow]) -> EnsembleGain | None:
     """The ensemble against the best single solver at the largest size (``c``: their decided comparison):
     gain with its interval, verdict, and ratios of its cost (fit + prediction time) and of its fit time."""
     if single is None or c is None:
         return None
-    costs = {r["solver"]: cost(r) for r in board}
-    fits = {r["solver"]: finite(r.get("fit_seconds")) for r in board}
+    costs = {r.solver: r.cost for r in board}
+    fits = {r.solver: finite(r.fit_seconds) for r in board}
     ratio = costs[ENSEMBLE] / costs[single] if costs.get(ENSEMBLE) and costs.get(single) else None
     fit_ratio = fits[ENSEMBLE] / fits[single] if fits.get(ENSEMBLE) and fits.get(single) else None
-    return {"single": single, "diff": c["diff"], "low": c["low"], "high": c["high"], "verdict": c["verdict"],
-            "kind": c.get("kind"), "cost_ratio": ratio, "fit_ratio": fit_ratio}
+    return EnsembleGain(single=single, diff=c["diff"], low=c["low"], high=c["high"], verdict=c["verdict"],
+                        kind=c.get("kind"), cost_ratio=ratio, fit_ratio=fit_ratio)

@@ -86,7 +86,7 @@ class RunResult:
 
     @property
     def tasks(self) -> list[str]:
-        return [t["task"] for t in self.findings["tasks"]]
+        return self.findings.names
 
     def _task(self, task: str | None) -> str:
         names = self.tasks
@@ -103,8 +103,7 @@ class RunResult:
         """The terminal's table of ``task``: every solver at the largest size, by validation score."""
         import pandas as pd
 
-        name = self._task(task)
-        board = next(t["board"] for t in self.findings["tasks"] if t["task"] == name)
+        board = [row.to_dict() for row in self.findings.task(self._task(task)).board]
         frame = pd.DataFrame(board).reindex(columns=[*LEADERBOARD, "train_size", "untuned"])
         frame["status"] = [s + (" (untuned)" if (u or 0) > 0 else "") for s, u in zip(frame["status"], frame["untuned"])]
         return frame.drop(columns=["untuned"]).rename(columns=LEADERBOARD).reset_index(drop=True)
@@ -129,9 +128,7 @@ class RunResult:
 
     def headline(self) -> list[str]:
         """The answer in sentences, as the terminal prints it."""
-        from dlbench.analysis import findings
-
-        return findings.lines_of(self.findings)
+        return self.findings.lines()
 
     def __repr__(self) -> str:
         counts = self.results["status"].value_counts().to_dict() if len(self.results) else {}
@@ -139,15 +136,15 @@ class RunResult:
         return f"<dlbench run {self.folder.name}: {', '.join(self.tasks) or 'no task'}; {cells}; {self.report_path}>"
 
     def _repr_html_(self) -> str:
-        """The answer card in a notebook: the headline and each task's leaderboard, with the report's link."""
-        parts = [f"<div><p><b>dlbench run</b> {html.escape(self.folder.name)} · "
-                 f"<a href=\"{self.report_path.resolve().as_uri()}\">report</a></p><ul>"]
-        parts += [f"<li>{html.escape(line)}</li>" for line in self.headline()]
-        parts.append("</ul>")
-        for task in self.tasks:
-            parts.append(f"<p><b>{html.escape(task)}</b></p>")
-            parts.append(self.leaderboard(task).to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep=""))
-        return "".join(parts) + "</div>"
+        """The answer card in a notebook: the report's first section, its styles kept in a frame of its own."""
+        from dlbench.report.html import answer_card
+
+        page = answer_card(self.findings, self.info, self.folder.exported_models(), self.path.resolve().as_uri() + "/")
+        rows = sum(len(t.card) + len(t.headline_more) + 4 for t in self.findings.tasks)
+        return (f'<p><b>dlbench run</b> {html.escape(self.folder.name)} · '
+                f'<a href="{self.report_path.resolve().as_uri()}" target="_blank">the full report</a></p>'
+                f'<iframe srcdoc="{html.escape(page, quote=True)}" style="width:100%;height:{120 + 34 * rows}px;'
+                'border:0"></iframe>')
 
 
 class Comparison:

@@ -7,8 +7,6 @@ the API returns and the report renders. It does not compute anything.
 
 from __future__ import annotations
 
-import json
-
 from dlbench.core.solver import ENSEMBLE
 
 
@@ -46,9 +44,8 @@ def print_summary(result, console) -> list[str]:
     console.print("cells: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
                   + (f"; {ensembles} ensemble{'s' if ensembles > 1 else ''} built from them" if ensembles else ""),
                   markup=False, highlight=False, soft_wrap=True)
-    index = result.folder.models / "index.json"
-    saved = [m for m in json.loads(index.read_text(encoding="utf-8")) if m["saved"]] if index.exists() else []
+    saved = [m for m in result.folder.exported_models() if m["saved"]]
     if saved:
         console.print("models: " + ", ".join(f"{m['path']} ({', '.join(m['roles'])})" for m in saved),
                       markup=False, highlight=False, soft_wrap=True)
-    return result.findings.get("devices") or []
+    return result.findings.devices or []

@@ -98,6 +98,18 @@ class RunFolder:
         return self.path / self.MODELS
 
     @property
+    def model_index(self) -> Path:
+        """The list of exported models (``models/index.json``, written by ``models.export``)."""
+        return self.models / "index.json"
+
+    def exported_models(self) -> list[dict[str, Any]]:
+        """The entries of :attr:`model_index` (``[]`` without one, or with a damaged one)."""
+        try:
+            return json.loads(self.model_index.read_text(encoding="utf-8")) if self.model_index.exists() else []
+        except ValueError:
+            return []
+
+    @property
     def data(self) -> Path:
         """Data given in memory (``dlbench.run(df, ...)``), written here so the run can be resumed."""
         return self.path / self.DATA

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from dlbench.core.folder import RunFolder
 from dlbench.analysis import tables, winners
 from dlbench.analysis.stats import wilson_interval
 from dlbench.core import schema
@@ -31,7 +32,6 @@ from dlbench.models import files
 from dlbench.models.inputs import input_schema
 from dlbench.models.loaded import LoadedModel, solver_from
 
-INDEX_FILE = "index.json"
 
 
 def _roles(cells, task: str, mode: str) -> dict[str, list[str]]:
@@ -95,7 +95,7 @@ def export_run(run_dir: Path, rows: list[dict], predictions: dict, datasets: dic
             entries.append(_export_one(run_dir, row, roles, predictions, datasets[task], params_of.get(task, {}),
                                        solver_classes, run_info.get("run_id", run_dir.name)))
     if entries:
-        index = run_dir / files.MODELS_DIR / INDEX_FILE
+        index = RunFolder(run_dir).model_index
         index.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(index, json.dumps(entries, indent=2))
     if final:

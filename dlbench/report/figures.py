@@ -15,6 +15,8 @@ import re
 from contextlib import contextmanager
 from typing import Any
 
+from dlbench.analysis.records import Across
+from dlbench.analysis.task_findings import TaskFindings
 from dlbench.analysis.tables import FAMILY_LABEL, FAMILY_ORDER
 from dlbench.report.labels import end_labels, place_labels
 from dlbench.report.style import COLORS, FONT_PT, INK, LEGEND_ROWS, MUTED, RC, WIDTH, short
@@ -167,20 +169,20 @@ def _log_x(ax, sizes: list[float], narrow: bool = False) -> None:
         ax.set_xlim(sizes[0] / 2, sizes[0] * 2)
 
 
-def learning_curves(found: dict[str, Any]) -> str | None:
+def learning_curves(found: TaskFindings) -> str | None:
     """Test error rate (1 − accuracy) against training-set size on log-log axes, one line per solver with
     its seed band and, where it fits, its name at the line's end. A power law is a straight line there, and
     the competitive solvers, crowded under an accuracy of 1, spread over the decades of their errors."""
-    curves, families = found["curves"], found["families"]
+    curves, families = found.curves, found.families
     if not curves:
         return None
     solvers = _ordered(curves, families)
-    styles = _styles(solvers, families, set(found["family_best"].values()))
+    styles = _styles(solvers, families, set(found.family_best.values()))
     errors = {s: _errors(curves[s]) for s in solvers}
     floor = min((e for s in solvers for e in errors[s]["means"] if e > 0),
                 default=1e-3) / 2  # an error of 0 (every test example right) drawn half below the smallest
     height = max(4.6, _legend_height(len(solvers) + len({families.get(s) for s in solvers})))
-    key = f"{found['task']}-curves"
+    key = f"{found.task}-curves"
     with _figure(key, WIDTH, height) as (fig, ax):
         for solver in solvers:
             c, e, st = curves[solver], errors[solver], styles[solver]
@@ -199,8 +201,8 @@ def learning_curves(found: dict[str, Any]) -> str | None:
                 n, lo, hi = band[0]
                 y = max(1 - c.mean_at(n), floor)
                 ax.errorbar([n], [y], yerr=[[y - lo], [hi - y]], color=st["color"], capsize=3, linewidth=1)
-        _log_x(ax, found["sizes"])
-        lo, hi = min(found["sizes"]), max(found["sizes"])
+        _log_x(ax, found.sizes)
+        lo, hi = min(found.sizes), max(found.sizes)
         ax.set_xlim(lo / 1.15, hi * max(2.0, (hi / lo) ** 0.3))  # room right of the lines for their names
         _log_error(ax)
         ax.set_xlabel("training examples (log scale)")
@@ -236,7 +238,7 @@ def _log_error(ax) -> None:
     ax.set_ylim(low, min(high, 1.05))
 
 
-def scaling_laws(found: dict[str, Any]) -> str | None:
+def scaling_laws(found: TaskFindings) -> str | None:
     """Fitted learning curves as error rates on log-log axes, per family panel, for the solvers whose fit may
     extrapolate: solid over the data, dashed to 10x with the 95% band of the refits; markers are the measured means."""
     import numpy as np
@@ -245,18 +247,18 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
 
     from dlbench.analysis.extrapolation import MAX_HORIZON
 
-    fits, curves, families = found["fits"], found["curves"], found["families"]
+    fits, curves, families = found.fits, found.curves, found.families
     drawn = [s for s in _ordered(curves, families) if fits[s].extrapolates]
     if not drawn:
         return None
     panel_families = [f for f in FAMILY_ORDER if any(families.get(s) == f for s in drawn)]
-    styles = _styles(_ordered(curves, families), families, set(found["family_best"].values()))
-    n_min, n_max = min(found["sizes"]), max(found["sizes"])
+    styles = _styles(_ordered(curves, families), families, set(found.family_best.values()))
+    n_min, n_max = min(found.sizes), max(found.sizes)
     far = MAX_HORIZON * n_max
-    key = f"{found['task']}-scaling"
+    key = f"{found.task}-scaling"
     extra = [(Line2D([], [], color=MUTED, linewidth=1.5), "fit over measured sizes"),
              (Line2D([], [], color=MUTED, linewidth=1.5, linestyle=(0, (4, 3))), "extrapolated, with 95% band")]
-    if found["target"] is not None:
+    if found.target is not None:
         extra.append((Line2D([], [], color=INK, linewidth=0.9, linestyle="--", alpha=0.6), "target"))
     height = max(4.2, _legend_height(len(drawn) + len(panel_families) + len(extra)))
     with _figure(key, WIDTH, height, ncols=len(panel_families), sharey=True, squeeze=False) as (fig, axes):
@@ -278,8 +280,8 @@ def scaling_laws(found: dict[str, Any]) -> str | None:
             marks = [n_max, far]
             for x in marks:
                 ax.axvline(x, color=MUTED, linewidth=0.7, linestyle=":", zorder=1)
-            if found["target"] is not None:
-                ax.axhline(_err(found["target"]), color=INK, linewidth=0.9, linestyle="--", alpha=0.6, zorder=1)
+            if found.target is not None:
+                ax.axhline(_err(found.target), color=INK, linewidth=0.9, linestyle="--", alpha=0.6, zorder=1)
             _log_x(ax, [n_min, far], narrow=len(panel_families) > 1)
             _log_error(ax)
             ax.set_xlim(n_min / 1.3, far * 1.3)
@@ -321,41 +323,41 @@ def _log_cost(ax, xs: list[float]) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def compute_tradeoffs(found: dict[str, Any]) -> str | None:
+def compute_tradeoffs(found: TaskFindings) -> str | None:
     """Accuracy against fit time, prediction latency and model size; the Pareto front of fit time (the one the
     leaderboard tags) outlined and stepped in its panel; every point labelled where its name fits without
     overlap, and found in the legend by colour and marker otherwise."""
     from matplotlib.lines import Line2D
 
-    pareto = found["pareto"]
-    rows = [r for r in found["board"] if r["train_size"] == found["largest"] and r.get("accuracy") is not None]
-    axes_spec = list(pareto["axes"].items())
+    pareto = found.pareto
+    rows = [r for r in found.at_largest if r.accuracy is not None]
+    axes_spec = list(pareto.axes.items())
     if not rows or not axes_spec:
         return None
-    families = {**{r["solver"]: r["family"] for r in rows}, **found["families"]}
-    solvers = _ordered({r["solver"] for r in rows}, families)
-    styles = _styles(_ordered(set(found["curves"]) | set(solvers), families), families,
-                     set(found["family_best"].values()))
+    families = {**{r.solver: r.family for r in rows}, **found.families}
+    solvers = _ordered({r.solver for r in rows}, families)
+    styles = _styles(_ordered(set(found.curves) | set(solvers), families), families,
+                     set(found.family_best.values()))
     front_handle = Line2D([], [], color=INK, linewidth=1.0, alpha=0.7, marker="o", markersize=8,
                           markerfacecolor="white", markeredgecolor=INK, markeredgewidth=1.3)
     height = max(4.4, _legend_height(len(solvers) + len({families.get(s) for s in solvers}) + 1))
-    key = f"{found['task']}-compute"
+    key = f"{found.task}-compute"
     placed = []
-    floor = min((1 - r["accuracy"] for r in rows if r["accuracy"] < 1), default=1e-3) / 2
+    floor = min((1 - r.accuracy for r in rows if r.accuracy < 1), default=1e-3) / 2
     with _figure(key, WIDTH, height, ncols=len(axes_spec), sharey=True, squeeze=False) as (fig, axes):
         for ax, (col, label) in zip(axes[0], axes_spec):
-            pts = [r for r in rows if r.get(col) is not None]
-            xs = _positive([float(r[col]) for r in pts])
-            fronts = pareto["front"] if col == pareto["front_axis"] else []
+            pts = [r for r in rows if getattr(r, col) is not None]
+            xs = _positive([float(getattr(r, col)) for r in pts])
+            fronts = pareto.front if col == pareto.front_axis else []
             points = []
             for r, x in zip(pts, xs):
-                st, on_front = styles[r["solver"]], r["solver"] in fronts
+                st, on_front = styles[r.solver], r.solver in fronts
                 size = st["markersize"] + (1.5 if on_front else 0)
-                ax.plot([x], [max(1 - r["accuracy"], floor)], linestyle="none", marker=st["marker"], markersize=size,
+                ax.plot([x], [max(1 - r.accuracy, floor)], linestyle="none", marker=st["marker"], markersize=size,
                         color=st["color"], markeredgecolor=INK if on_front else "white",
                         markeredgewidth=1.3 if on_front else 0.6, zorder=5 if on_front else 4)
-                points.append((x, max(1 - r["accuracy"], floor), r["solver"], on_front, size))
-            front = sorted((x, max(1 - r["accuracy"], floor)) for r, x in zip(pts, xs) if r["solver"] in fronts)
+                points.append((x, max(1 - r.accuracy, floor), r.solver, on_front, size))
+            front = sorted((x, max(1 - r.accuracy, floor)) for r, x in zip(pts, xs) if r.solver in fronts)
             if len(front) >= 2:
                 ax.step([f[0] for f in front], [f[1] for f in front], where="post", color=INK, linewidth=1.0,
                         alpha=0.7, zorder=2)
@@ -365,7 +367,7 @@ def compute_tradeoffs(found: dict[str, Any]) -> str | None:
             ax.margins(x=0.12, y=0.08)
             _log_error(ax)
             placed.append((ax, points, front))
-        axes[0][0].set_ylabel(f"test error rate, n = {found['largest']:,}\n(1 − accuracy, log scale)")
+        axes[0][0].set_ylabel(f"test error rate, n = {found.largest:,}\n(1 − accuracy, log scale)")
         _legend(fig, solvers, families, styles, line=False, extra=[(front_handle, "Pareto front")])
         fig.draw_without_rendering()  # the layout and the axis limits are final from here on
         fig.set_layout_engine("none")
@@ -375,13 +377,13 @@ def compute_tradeoffs(found: dict[str, Any]) -> str | None:
         return to_svg(fig, key)
 
 
-def cd_diagram(across: dict[str, Any]) -> str | None:
+def cd_diagram(across: Across | None) -> str | None:
     """Critical-difference diagram (Demšar 2006): average ranks, cliques closer than the CD."""
-    if not across or across.get("cd") is None:
+    if not across or across.cd is None:
         return None
-    avg = across["average"]
+    avg = across.average
     solvers = sorted(avg, key=lambda s: (avg[s], s))
-    k, cd = len(solvers), across["cd"]
+    k, cd = len(solvers), across.cd
     half = math.ceil(k / 2)
     height = 0.9 + 0.25 * half
     with _figure("cd-diagram", WIDTH * 0.8, height, layout=None) as (fig, ax):

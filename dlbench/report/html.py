@@ -14,10 +14,15 @@ import json
 import math
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dlbench.core.errors import UsageError
-from dlbench.core.store import ResultsStore, export, write_atomic, write_csv
+from dlbench.analysis.records import clean_row
+from dlbench.analysis.task_findings import Findings
+from dlbench.core.folder import RunFolder
+from dlbench.core.store import export, write_atomic, write_csv
+
+if TYPE_CHECKING:  # sections draws figures: matplotlib is imported where a page is rendered
+    from dlbench.report.sections import TaskPage
 
 
 def _num(v, digits: int = 3) -> str:
@@ -39,7 +44,11 @@ def _int(v) -> str:
 
 
 def _signed(v, digits: int = 3) -> str:
-    return "" if _num(v) == "" else f"{float(v):+.{digits}f}"
+    """``+0.012``; a value that rounds to zero has no sign (never ``-0.0``)."""
+    if _num(v) == "":
+        return ""
+    text = f"{float(v):+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
 
 
 def _seconds(v) -> str:
@@ -98,8 +107,7 @@ def _cells_by_task(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
     key = lambda r: (r.get("train_size") or 0, FAMILY_ORDER.get(r.get("family"), 9), str(r.get("solver")),  # noqa: E731
                      r.get("scale") or 1.0, r.get("seed") or 0)
     for r in sorted(rows, key=key):
-        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
-        out.setdefault(str(r.get("task")), []).append(clean)
+        out.setdefault(str(r.get("task")), []).append(clean_row(r))
     return out
 
 
@@ -116,7 +124,7 @@ def _run_view(run_info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
+def _blocks(env, found: TaskPage, page: dict[str, Any]) -> list:
     """The task's sections, rendered in the order of :data:`~dlbench.report.sections.SECTIONS`."""
     from markupsafe import Markup, escape
 
@@ -133,7 +141,7 @@ def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
         body = template.render(s=found, **page, **extra)
         title = escape(section.title)
         if section.folded:
-            body = f'<details class="section" id="{found["anchor"]}-{section.name}"><summary>{title}</summary>\n{body}</details>'
+            body = f'<details class="section" id="{found.anchor}-{section.name}"><summary>{title}</summary>\n{body}</details>'
         elif section.title:
             body = f"<h3>{title}</h3>\n{body}"
         out.append(Markup(body))
@@ -142,30 +150,31 @@ def _blocks(env, found: dict[str, Any], page: dict[str, Any]) -> list:
 
 def render(rows: list[dict[str, Any]], run_info: dict[str, Any],
            predictions: dict[tuple, dict[str, Any]] | None = None,
-           models: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]], dict]:
+           models: list[dict[str, Any]] | None = None) -> tuple[str, list[dict[str, Any]], Findings]:
     """The page, the ``summary.csv`` rows and the findings for ``rows`` (cells), ``run_info``
     (run.json), the cells' stored ``predictions`` and the exported ``models`` (``models/index.json``)."""
     from markupsafe import Markup
 
     from dlbench.analysis import findings, summary
     from dlbench.report import figures
+    from dlbench.report.sections import TaskPage
 
     found = findings.analyse(rows, run_info, predictions)
     by_task = _cells_by_task(rows)
     env = _environment()
     page = {"run": run_info}
     tasks = []
-    for i, task in enumerate(found["tasks"]):
-        task = {**task, "anchor": f"task-{i + 1}", "cells": by_task.get(task["task"], []),
-                "models": [m for m in models or [] if m.get("task") == task["task"]]}
-        task["blocks"] = _blocks(env, task, page)
+    for i, t in enumerate(found.tasks):
+        task = TaskPage(t, anchor=f"task-{i + 1}", cells=by_task.get(t.task, []),
+                        models=[m for m in models or [] if m.get("task") == t.task])
+        task.blocks = _blocks(env, task, page)
         tasks.append(task)
-    across = found["across"]
-    cd_svg = figures.cd_diagram(across) if across and across["rejects"] else None
+    across = found.across
+    cd_svg = figures.cd_diagram(across) if across and across.rejects else None
     css = resources.files("dlbench.report").joinpath("templates/report.css").read_text(encoding="utf-8")
     html = env.get_template("report.html").render(
         sections=tasks, across=across, cd_svg=Markup(cd_svg) if cd_svg else None,
-        css=Markup(css), run_view=_run_view(run_info), devices=found.get("devices") or [], **page,
+        css=Markup(css), run_view=_run_view(run_info), devices=found.devices, **page,
     )
     return html, summary.summary_rows(found), found
 
@@ -175,34 +184,42 @@ def write_report(run_dir: str | Path, rows: list[dict[str, Any]]) -> Path:
     return report_and_findings(run_dir, rows)[0]
 
 
-def report_and_findings(run_dir: str | Path, rows: list[dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+def report_and_findings(run_dir: str | Path, rows: list[dict[str, Any]]) -> tuple[Path, Findings]:
     """:func:`write_report`, also returning the findings it computed (the terminal shows them too)."""
     from dlbench.analysis.summary import SUMMARY_COLUMNS
 
-    run_dir = Path(run_dir)
-    run_info_path = run_dir / "run.json"
-    try:
-        run_info = json.loads(run_info_path.read_text(encoding="utf-8")) if run_info_path.exists() else {}
-    except ValueError as exc:
-        raise UsageError(f"{run_info_path} is damaged ({exc}); the report needs the run's run.json") from None
-    db = run_dir / "results.db"
+    folder = RunFolder(run_dir)
+    run_info = folder.read_info()
     predictions = {}
-    if db.exists():
-        with ResultsStore(db) as store:
+    if folder.db.exists():
+        with folder.store() as store:
             predictions = store.predictions()
-    index = run_dir / "models" / "index.json"  # written by the run's export (dlbench.models.export)
-    try:
-        models = json.loads(index.read_text(encoding="utf-8")) if index.exists() else []
-    except ValueError:
-        models = []
-    html, summary_rows, found = render(rows, run_info, predictions, models)
-    write_csv(summary_rows, run_dir / "summary.csv", SUMMARY_COLUMNS)
-    return write_atomic(run_dir / "index.html", html), found
+    html, summary_rows, found = render(rows, run_info, predictions, folder.exported_models())
+    write_csv(summary_rows, folder.summary_csv, SUMMARY_COLUMNS)
+    return write_atomic(folder.report, html), found
 
 
 def rebuild(run_dir: str | Path) -> Path:
     """Regenerate the CSV files and ``index.html`` of a run from its database."""
-    run_dir = Path(run_dir)
-    with ResultsStore(run_dir / "results.db", must_exist=True) as store:
-        rows = export(store, run_dir)
-    return write_report(run_dir, rows)
+    folder = RunFolder(run_dir)
+    with folder.store(must_exist=True) as store:
+        rows = export(store, folder.path)
+    return write_report(folder.path, rows)
+
+
+def answer_card(found: Findings, run_info: dict[str, Any], models: list[dict[str, Any]], base: str) -> str:
+    """Every task's answer card (the report's first section) as a small page of its own, its links
+    relative to ``base`` (the run folder's URL): what a notebook shows for a run."""
+    from markupsafe import escape
+
+    from dlbench.report.sections import SECTIONS, TaskPage
+
+    env, headline = _environment(), next(s for s in SECTIONS if s.name == "headline")
+    parts = []
+    for t in found.tasks:
+        task = TaskPage(t, anchor="card", cells=[], models=[m for m in models if m.get("task") == t.task])
+        parts.append(f"<h2>{escape(t.task)}</h2>" + env.get_template(f"sections/{headline.template}").render(
+            s=task, run=run_info, **(headline.build(task) or {})))
+    css = resources.files("dlbench.report").joinpath("templates/report.css").read_text(encoding="utf-8")
+    return (f'<!doctype html><html><head><meta charset="utf-8"><base href="{escape(base)}"><style>{css}</style>'
+            f'</head><body><main>{"".join(parts)}</main></body></html>')

@@ -7,29 +7,29 @@ output are ``figures``'. It computes nothing.
 from __future__ import annotations
 
 import math
-from typing import Any
 
+from dlbench.analysis.task_findings import TaskFindings
 from dlbench.report.figures import MARKERS, _figure, _log_x, _shades, compact, to_svg
 from dlbench.report.style import COLORS, FONT_PT, INK, WIDTH, short as _short
 
 
-def model_sizes(found: dict[str, Any]) -> str | None:
+def model_sizes(found: TaskFindings) -> str | None:
     """The model-size study: one panel per solver, test accuracy against training examples (log x),
     one line per scale (light: smallest, dark: largest) with its 95% interval as a band."""
-    study = found.get("capacity")
+    study = found.capacity
     if not study:
         return None
-    panels = study["solvers"]
+    panels = study.solvers
     ncols = min(3, len(panels))
     nrows = math.ceil(len(panels) / ncols)
-    sizes = sorted({p["size"] for sv in panels for p in sv["points"]})
-    key = f"{found['task']}-model-sizes"
+    sizes = sorted({p["size"] for sv in panels for p in sv.points})
+    key = f"{found.task}-model-sizes"
     with _figure(key, WIDTH, 3.3 * nrows + 0.3, ncols=ncols, nrows=nrows, sharey=True, squeeze=False) as (fig, axes):
         for ax, sv in zip(axes.flat, panels):
-            base = COLORS.get(sv["family"], INK)
-            shades = _shades(base, len(sv["scales"]))[::-1]  # light for the smallest scale
-            for i, scale in enumerate(sv["scales"]):
-                pts = sorted((p for p in sv["points"] if p["scale"] == scale and p["mean"] is not None),
+            base = COLORS.get(sv.family, INK)
+            shades = _shades(base, len(sv.scales))[::-1]  # light for the smallest scale
+            for i, scale in enumerate(sv.scales):
+                pts = sorted((p for p in sv.points if p["scale"] == scale and p["mean"] is not None),
                              key=lambda p: p["size"])
                 if not pts:
                     continue
@@ -47,7 +47,7 @@ def model_sizes(found: dict[str, Any]) -> str | None:
                     ax.errorbar([p["size"]], [p["mean"]], yerr=[[p["mean"] - p["low"]], [p["high"] - p["mean"]]],
                                 color=shades[i], capsize=3, linewidth=1)
             _log_x(ax, sizes, narrow=ncols > 1)
-            ax.set_title(_short(sv["solver"]), color=base, loc="left")
+            ax.set_title(_short(sv.solver), color=base, loc="left")
             ax.set_xlabel("training examples (log scale)")
             ax.legend(loc="lower right", fontsize=FONT_PT - 1, handlelength=2.2)
         for ax in list(axes.flat)[len(panels):]:
