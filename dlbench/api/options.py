@@ -67,13 +67,13 @@ def run_config(*, tasks: list[str], families=None, solvers=None, sizes=None, sca
             target_score = math.nan
         if not (math.isfinite(target_score) and 0 < target_score <= 1):
             raise UsageError("--target-score must be a number between 0 and 1")
-    size_items, scale_items = items(sizes, "--sizes"), items(scales, "--scales")
+    # Text goes to the parsers whole, so that "20,,40" is refused as the command refuses it.
+    size_text, scale_text = (v if isinstance(v, str) or v is None else ",".join(map(str, v)) for v in (sizes, scales))
     return RunConfig(
         tasks=tasks, families=items(families, "--families") or list(FAMILIES), solvers=items(solvers, "--solvers") or [],
         out=str(out), seed=count(seed, "--seed", least=0) or 0, target=target, text_column=text_column,
         test=test if test is None or isinstance(test, dict) else str(test), name=name, tasks_dir=None if tasks_dir is None else str(tasks_dir),
-        preset=preset, sizes=parse_sizes(",".join(size_items) if size_items else None),
-        scales=parse_scales(",".join(scale_items) if scale_items else None) or [1.0],
+        preset=preset, sizes=parse_sizes(size_text), scales=parse_scales(scale_text) or [1.0],
         seeds=count(seeds, "--seeds"), trials=count(trials, "--trials"), tuner=tuner,
         **{option: parse_duration(value, f"--{option.replace('_', '-')}") for option, value in
            (("tune_time", tune_time), ("trial_timeout", trial_timeout), ("budget", budget),
