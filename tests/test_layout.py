@@ -174,3 +174,21 @@ def test_the_package_root_is_small_and_every_sub_package_says_what_it_owns():
     for init in packages:
         doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
         assert doc and "own" in doc.lower(), f"{init.relative_to(PACKAGE.parent)} needs a docstring saying what it owns"
+
+
+def test_the_run_is_split_into_planner_folder_and_events():
+    """Planning is pure, one module owns the run folder's files, the engine emits events and never prints."""
+    for module in ("dlbench.engine.planner", "dlbench.core.folder", "dlbench.engine.events", "dlbench.engine.runner"):
+        assert module in MODULES, module
+    planner_own, planner_other = imports_of("dlbench.engine.planner")
+    assert not planner_own & {"dlbench.core.store", "dlbench.core.folder", "dlbench.engine.progress"}
+    assert not planner_other & {"os", "time", "json", "sqlite3", "rich", "pathlib"}
+    events_own, _ = imports_of("dlbench.engine.events")
+    assert not events_own, events_own
+    runner_own, runner_other = imports_of("dlbench.engine.runner")
+    assert "rich" not in runner_other and "dlbench.engine.progress" not in runner_own
+    assert "json" not in runner_other  # run.json is read and written by core.folder only
+    for module in MODULES:
+        if module != "dlbench.core.folder":
+            text = MODULES[module].read_text(encoding="utf-8")
+            assert '"run.json"' not in text and '"results.db"' not in text, f"{module} spells a run folder file name"

@@ -56,7 +56,8 @@ class RunFolder:
         """The run folder at ``path``; anything else (no ``run.json`` or no ``results.db``) is a UsageError."""
         folder = cls(path)
         if not folder.path.is_dir():
-            raise UsageError(f"{path} is not a folder: give a run folder OUT/<run-id> written by `dlbench run`")
+            raise UsageError(f"{path} is not a dlbench run folder (no such folder): give a folder OUT/<run-id> "
+                             "written by `dlbench run`")
         missing = [name for name in (cls.DB, cls.INFO) if not (folder.path / name).is_file()]
         if missing:
             raise UsageError(f"{path} is not a dlbench run folder (no {' or '.join(missing)}): "

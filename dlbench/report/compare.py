@@ -12,7 +12,6 @@ an older version adds its missing columns, as every dlbench command does).
 
 from __future__ import annotations
 
-import json
 import math
 from importlib import resources
 from pathlib import Path
@@ -20,7 +19,8 @@ from typing import Any
 
 from dlbench.analysis.comparison import COLUMNS, compare_runs, csv_rows
 from dlbench.core.errors import UsageError
-from dlbench.core.store import ResultsStore, write_atomic, write_csv
+from dlbench.core.folder import RunFolder
+from dlbench.core.store import write_atomic, write_csv
 
 
 def _ratio(v) -> str:
@@ -42,13 +42,6 @@ def _duration(seconds) -> str:
     return f"{hours} h {minutes:02d} min"
 
 
-def _check_folder(run_dir: Path) -> None:
-    missing = [name for name in ("results.db", "run.json") if not (run_dir / name).is_file()]
-    if missing:
-        raise UsageError(f"{run_dir} is not a dlbench run folder (no {' or '.join(missing)}): give OUT/<run-id> "
-                         "folders written by dlbench run")
-
-
 def _names(run_dirs: list[Path]) -> list[str]:
     """Each run's folder name, with as many parent folders as it takes to tell equal names apart."""
     depth = 1
@@ -61,18 +54,13 @@ def _names(run_dirs: list[Path]) -> list[str]:
 
 def load_run(run_dir: str | Path, name: str | None = None) -> dict[str, Any]:
     """A run folder as ``compare_runs`` wants it: ``{"name", "rows", "predictions", "info"}``."""
-    run_dir = Path(run_dir)
-    _check_folder(run_dir)
-    info_path = run_dir / "run.json"
-    try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"{info_path} is damaged or unreadable ({exc}); compare needs each run's run.json") from None
+    folder = RunFolder.existing(run_dir)
+    info = folder.read_info()
     if not isinstance(info, dict):
-        raise UsageError(f"{info_path} is damaged (not a JSON object); compare needs each run's run.json")
-    with ResultsStore(run_dir / "results.db", must_exist=True) as store:
+        raise UsageError(f"{folder.info} is damaged (not a JSON object); compare needs each run's {folder.INFO}")
+    with folder.store(must_exist=True) as store:
         rows, predictions = store.rows(), store.predictions()
-    return {"name": name or run_dir.resolve().name, "rows": rows, "predictions": predictions, "info": info}
+    return {"name": name or folder.path.resolve().name, "rows": rows, "predictions": predictions, "info": info}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -104,7 +92,7 @@ def write_comparison(run_dirs: list[Path], out: Path) -> Path:
     if len(run_dirs) < 2:
         raise UsageError("compare needs at least two run folders: dlbench compare RUN_A RUN_B [RUN_C...] --out DIR")
     for run_dir in run_dirs:
-        _check_folder(run_dir)
+        RunFolder.existing(run_dir)
     seen: dict[Path, Path] = {}
     for run_dir in run_dirs:
         key = run_dir.resolve()
