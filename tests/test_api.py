@@ -129,3 +129,25 @@ def test_import_dlbench_stays_light():
             "print(sorted(m for m in ('sklearn', 'tensorflow', 'keras', 'keras_tuner', 'xgboost', 'pandas') "
             "if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
+
+
+def test_events_reach_a_progress_callable_and_an_interrupted_run_reads_back(wine, tmp_path):
+    from dlbench.engine import events
+
+    seen = []
+
+    def stop_after_two_cells(event):
+        seen.append(type(event).__name__)
+        if isinstance(event, events.CellFinished) and seen.count("CellFinished") == 2:
+            raise KeyboardInterrupt  # as Ctrl-C or a notebook's interrupt would
+
+    with pytest.raises(KeyboardInterrupt):
+        dlbench.run(wine, target="target", out=tmp_path, **{**QUICK, "progress": stop_after_two_cells})
+    assert seen[:4] == ["Loading", "Planned", "CellStarted", "CellFinished"] and "RunEnded" not in seen
+    assert seen.count("CellsDone") == 1
+    (folder,) = tmp_path.iterdir()
+    r = dlbench.load_run(folder)
+    assert len(r.results) >= 2 and set(r.results["status"]) == {"ok"}
+    assert "interrupted" in r.info["stopped"] and r.leaderboard()["solver"].tolist()
+    resumed = dlbench.resume(folder, executor="local", progress=False)
+    assert len(resumed.results[resumed.results["family"] != "ensemble"]) == 4 * 2
