@@ -32,7 +32,9 @@ class Dataset:
     NaN, empty strings) are refused. ``label_type`` records what the labels were before that
     (``int``, ``float``, ``bool`` or ``str``), so exported models give labels back in the type
     the data had. ``notes`` say what loading changed in the data (dropped columns, replaced
-    values); the data audit records them.
+    values); the data audit records them. ``bayes_accuracy``: for generated data whose labels
+    come from known probabilities, the expected test accuracy of the best possible classifier
+    (the report draws it as the floor of the error curves).
     """
 
     X_train: Any
@@ -43,6 +45,7 @@ class Dataset:
     classes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     label_type: str = ""
+    bayes_accuracy: float | None = None
 
     def __post_init__(self) -> None:
         if self.modality not in MODALITIES:

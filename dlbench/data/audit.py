@@ -162,7 +162,9 @@ def audit(dataset) -> dict[str, Any]:
       each, with indices and a short
       form (text cut to 80 characters, a table row as ``col=value, ...``, an image by index);
     - ``notes``: what loading changed in the data (``Dataset.notes``), e.g. ``"dropped 2
-      constant columns of d.csv: a, b"``; an empty list when nothing was changed.
+      constant columns of d.csv: a, b"``; an empty list when nothing was changed;
+    - ``bayes_accuracy``: the best possible test accuracy where the task knows it (generated
+      data), else None.
     """
     modality = dataset.modality
     y_train, y_test = [str(v) for v in dataset.y_train], [str(v) for v in dataset.y_test]
@@ -183,6 +185,7 @@ def audit(dataset) -> dict[str, Any]:
     return {
         "modality": modality,
         "notes": [str(note) for note in getattr(dataset, "notes", None) or []],
+        "bayes_accuracy": getattr(dataset, "bayes_accuracy", None),
         "n_train": len(y_train),
         "n_test": len(y_test),
         "train_counts": _counts(y_train),

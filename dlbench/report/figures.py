@@ -204,6 +204,11 @@ def learning_curves(found: TaskFindings) -> str | None:
         _log_x(ax, found.sizes)
         lo, hi = min(found.sizes), max(found.sizes)
         ax.set_xlim(lo / 1.15, hi * max(2.0, (hi / lo) ** 0.3))  # room right of the lines for their names
+        bayes = (found.audit or {}).get("bayes_accuracy")
+        if bayes is not None and bayes < 1:
+            ax.axhline(1 - bayes, color="#444444", linestyle=(0, (4, 3)), linewidth=1, zorder=1)
+            ax.annotate(f"Bayes error {100 * (1 - bayes):.1f}% (the best possible)", (lo / 1.1, 1 - bayes),
+                        xytext=(0, 3), textcoords="offset points", fontsize=8, color="#444444")
         _log_error(ax)
         ax.set_xlabel("training examples (log scale)")
         ax.set_ylabel("test error rate = 1 − accuracy (log scale)")
