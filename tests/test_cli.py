@@ -58,27 +58,6 @@ def test_list_solvers_json(tmp_path, cli):
     assert {s["family"] for s in solvers} == {"rule", "shallow", "deep"}
 
 
-@pytest.mark.parametrize(
-    "args, expected",
-    [
-        (["run", "digitz"], "did you mean digits"),
-        (["info", "sms-spamm"], "did you mean sms-spam"),
-        (["run", "digits", "--families", "symbolic"], "unknown family"),
-        (["run", "digits", "--solvers", "logreg,svn"], "unknown solver 'svn'"),
-        (["run", "circles:noise"], "key=value"),
-        (["run", "circles:radius=2"], "bad options for task 'circles'"),
-        (["run", "missing.csv", "--target", "y"], "missing.csv"),
-        (["--tasks-dir", "nowhere", "list"], "does not exist"),
-    ],
-)
-def test_bad_input_is_one_line_with_exit_code_2(args, expected, tmp_path, cli):
-    proc = cli(*args, cwd=tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], proc.stderr
-
-
 def test_info_json_gives_metadata_and_statistics(tmp_path, cli):
     proc = cli("info", "wine", "--json", cwd=tmp_path)
     info = json.loads(proc.stdout)
