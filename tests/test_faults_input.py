@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from faults import IRIS, TINY, assert_exit2_one_line, assert_ok_no_failed, images, iris, iris_rows, rows, write_csv
+from faults import (IRIS, TINY, Proc, assert_exit2_one_line, assert_failed_row_run_goes_on, assert_ok_no_failed,
+                    call_main, images, iris, iris_rows, rows, write_csv)
 
 
 def run_wine(*args):
@@ -191,3 +192,43 @@ BAD_DATA = [
 def test_bad_data_is_one_error_line(setup, expected, tmp_path, dlbench_main):
     assert_exit2_one_line(dlbench_main(*setup(tmp_path)), expected)
     assert not rows(tmp_path / "out")
+
+
+# --- the judge itself --------------------------------------------------------------------------
+
+
+def test_the_judge_takes_one_error_line_and_nothing_else():
+    ok = Proc(2, "", "warning: a plugin was skipped\nerror: the duration 'nan' is not ...\n")
+    assert assert_exit2_one_line(ok, "'nan'").startswith("error:")
+    for bad in (Proc(2, "", "Usage: dlbench run\n\nError: Invalid value\n"),
+                Proc(2, "", "error: one\nerror: two\n"),
+                Proc(1, "", "Traceback (most recent call last):\nValueError: x\n"),
+                Proc(0, "", ""),
+                Proc(2, "", "error: another message\n")):
+        with pytest.raises(AssertionError):
+            assert_exit2_one_line(bad, "'nan'" if bad.stderr.startswith("error: another") else "")
+
+
+def test_an_exception_in_process_is_a_traceback_and_exit_1(tmp_path, monkeypatch):
+    def boom(**kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("dlbench.cli.cli.main", boom)
+    proc = call_main(["list"], cwd=tmp_path)
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and "ValueError: a bug" in proc.stderr
+    with pytest.raises(AssertionError):
+        assert_exit2_one_line(proc)
+
+
+def test_the_judge_of_a_run_wants_ok_rows_and_no_failed_ones(tmp_path):
+    run_dir = tmp_path / "out" / "run"
+    write_csv(run_dir / "results.csv", ["solver", "family", "status", "error"],
+              [["majority", "rule", "ok", ""], ["raises", "rule", "failed", "boom"]])
+    done = Proc(0, "", "")
+    assert len(assert_failed_row_run_goes_on(done, tmp_path / "out")) == 2
+    with pytest.raises(AssertionError):
+        assert_ok_no_failed(done, tmp_path / "out")
+    with pytest.raises(AssertionError):
+        assert_ok_no_failed(done, tmp_path / "empty")
+    with pytest.raises(AssertionError):
+        assert_failed_row_run_goes_on(Proc(1, "", ""), tmp_path / "out")
