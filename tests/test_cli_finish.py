@@ -13,6 +13,7 @@ def _run_dir(out):
     return next(p for p in out.iterdir() if p.is_dir())
 
 
+@pytest.mark.slow
 def test_compare_two_runs_of_one_task_with_different_trials(tmp_path, cli):
     for name, trials in (("a", "1"), ("b", "3")):
         proc = cli("run", "wine", "--solvers", "majority,logreg", "--sizes", "40,80", "--seeds", "1", "--trials", trials,
@@ -34,6 +35,7 @@ def test_compare_two_runs_of_one_task_with_different_trials(tmp_path, cli):
     assert proc.returncode == 2 and "shares no task" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_the_last_line_says_what_trained_the_deep_solvers(tmp_path, cli):
     proc = cli("run", "wine", "--solvers", "majority,mlp", "--sizes", "40", "--seeds", "1", "--trials", "1",
                "--export", "none", "--out", tmp_path, cwd=tmp_path)
@@ -81,6 +83,7 @@ def test_messages_name_lists_without_python_reprs(tmp_path, cli):
     assert "shalow" in proc.stderr and "['" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_resume_takes_a_new_budget_and_refuses_other_changes(tmp_path, cli):
     out = tmp_path / "out"
     assert cli("run", "wine", "--solvers", "majority", "--sizes", "40", "--seeds", "1", "--trials", "1",

@@ -113,6 +113,7 @@ def test_grid_rows_are_sizes_times_seeds_times_solvers_with_nested_subsets(tmp_p
         assert small <= large and len(set(y[order[:100]])) == 10
 
 
+@pytest.mark.slow
 def test_failures_timeouts_and_crashes_are_rows_and_the_run_completes(misbehaving, cli):
     """A solver that raises, calls sys.exit, overruns --cell-timeout or kills its own process."""
     proc = cli("run", "wine", "--solvers", "raises,exits,sleeps,dies,majority", "--sizes", "full",
@@ -136,6 +137,7 @@ def test_trial_timeout_stops_a_trial_and_marks_it(misbehaving, cli):
     assert rows_of(run_dir)[0]["status"] == "timeout"
 
 
+@pytest.mark.slow
 def test_budget_stops_the_run_and_reports_skipped_cells(misbehaving, cli):
     proc = cli("run", "wine", "--solvers", "slow", "--sizes", "30,60,90,full", "--seeds", "3", "--trials", "1",
                "--budget", "5s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
@@ -154,6 +156,7 @@ def test_budget_stops_the_run_and_reports_skipped_cells(misbehaving, cli):
     assert len(keys) == len(set(keys)) == 12 and {r["status"] for r in rows} == {"ok"}
 
 
+@pytest.mark.slow
 def test_kill_minus_nine_then_resume_recomputes_nothing(misbehaving):
     out = misbehaving / "out"
     args = [sys.executable, "-m", "dlbench", "run", "wine", "--solvers", "slow,majority",
@@ -188,6 +191,7 @@ def test_kill_minus_nine_then_resume_recomputes_nothing(misbehaving):
     assert info["resumed"]
 
 
+@pytest.mark.slow
 def test_tuned_cells_give_the_same_results_on_every_executor(tmp_path, cli):
     common = ["wine", "--solvers", "majority,logreg", "--sizes", "40,full", "--seeds", "2", "--trials", "3",
               "--seed", "5"]

@@ -41,6 +41,7 @@ def test_a_run_that_cannot_start_leaves_no_folder(tmp_path, cli):
     assert not out.exists() or not any(out.iterdir())
 
 
+@pytest.mark.slow
 def test_a_second_run_cannot_write_a_locked_folder(tmp_path, cli):
     out = tmp_path / "out"
     assert cli("run", "wine", *TINY, "--out", out, cwd=tmp_path).returncode == 0
@@ -58,6 +59,7 @@ def test_a_second_run_cannot_write_a_locked_folder(tmp_path, cli):
     assert not (run_dir / ".lock").exists()
 
 
+@pytest.mark.slow
 def test_resume_reruns_timed_out_cells_and_keeps_one_row_per_cell(tmp_path, cli):
     out = tmp_path / "out"
     assert cli("run", "wine", *TINY, "--out", out, cwd=tmp_path).returncode == 0
@@ -72,6 +74,7 @@ def test_resume_reruns_timed_out_cells_and_keeps_one_row_per_cell(tmp_path, cli)
     assert keys == sorted(keys)  # sorted by the cell key, not by when cells finished
 
 
+@pytest.mark.slow
 def test_resume_refuses_changed_data(tmp_path, cli):
     data = tmp_path / "mine.csv"
     lines = ["x,y,label"] + [f"{i % 7},{i % 3},{'a' if i % 2 else 'b'}" for i in range(80)]
@@ -83,6 +86,7 @@ def test_resume_refuses_changed_data(tmp_path, cli):
     assert proc.returncode == 2 and "changed since" in proc.stderr
 
 
+@pytest.mark.slow
 def test_same_seed_gives_byte_identical_csv_files(tmp_path, cli):
     for name in ("a", "b"):
         args = ("run", "wine", "--solvers", "majority,logreg", "--sizes", "30,60", "--seeds", "1", "--trials", "3", "--seed", "3")
@@ -144,6 +148,7 @@ class Spawner(Solver):
 '''
 
 
+@pytest.mark.slow
 def test_a_timeout_kills_the_solvers_own_children(tmp_path, cli):
     marker = f"dlbench-orphan-{os.getpid()}-{time.time_ns()}"
     tasks = tmp_path / "tasks"
