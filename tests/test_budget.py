@@ -51,6 +51,7 @@ def _rows(run_dir):
         return list(csv.DictReader(fh))
 
 
+@pytest.mark.slow
 def test_the_budget_secures_a_full_size_model_per_family_then_resume_tunes_it(first_cells_only, tmp_path):
     config = RunConfig(tasks=["wine"], solvers=SOLVERS, sizes=[30, "full"], trials=3, seeds=1, budget=3600,
                        executor="first-cells", out=str(tmp_path))

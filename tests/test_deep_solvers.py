@@ -177,6 +177,7 @@ def test_transfer_trains_offline_from_cached_weights(monkeypatch, tmp_path):
     assert size["n_params"] > 2_000_000 and size["flops"] == pytest.approx(2 * 55e6, rel=0.02)
 
 
+@pytest.mark.slow
 def test_n_threads_caps_tensorflow_in_a_fresh_process():
     code = (
         "import numpy as np, tensorflow as tf; from dlbench.solvers.deep import MLP\n"

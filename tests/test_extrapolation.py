@@ -61,6 +61,7 @@ def clean():
 # --------------------------------------------------------------------------- simulation
 
 
+@pytest.mark.slow
 def test_intervals_at_10x_cover_the_true_score():
     # 100 curves with known power laws (error 0.15-0.25 at n=100, exponent 0.3-0.8, floor
     # 0.02-0.08), 5-7 sizes over 1.5 decades, 3 seeds, 2,000 test examples of mixed difficulty.

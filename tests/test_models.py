@@ -159,6 +159,7 @@ def test_a_changed_model_file_is_refused(run, tmp_path, cli):
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
+@pytest.mark.slow
 def test_export_modes_and_images_and_texts(tmp_path, cli):
     from PIL import Image
 

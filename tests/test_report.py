@@ -358,6 +358,7 @@ def test_degenerate_runs_still_render(tmp_path):
     assert "boom" in page and "nan" not in page.lower().replace("nanum", "")
 
 
+@pytest.mark.slow
 def test_report_reads_results_only(built):
     """Rebuilding a report imports no solver, task, runner or ML library (``dlbench`` itself
     re-exports the light ``Solver`` base class, which is allowed)."""
@@ -375,6 +376,7 @@ def test_report_reads_results_only(built):
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_report_size_for_a_big_run(tmp_path):
     solvers = {f"r{i}": "rule" for i in range(4)} | {f"s{i}": "shallow" for i in range(9)} | \
         {f"d{i}": "deep" for i in range(7)}

@@ -185,6 +185,7 @@ def test_a_store_from_before_the_axis_reads_as_scale_1(tmp_path):
 
 # -- the command line ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_run_with_scales_writes_the_model_size_section_and_report_rebuilds_it(cli, tmp_path):
     out = tmp_path / "out"
     result = cli("run", "digits", "--solvers", "logreg,random-forest,knn", "--scales", "0.5,1,2", "--seeds", "1",

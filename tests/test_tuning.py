@@ -63,6 +63,7 @@ def spy_dir(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_tuning_never_sees_test_data_and_test_is_used_once_per_refit(spy_dir, cli):
     log = spy_dir / "spy.log"
     # --export none: the export's check that a saved model predicts the test set as its cell did
