@@ -134,14 +134,14 @@ def _short(text: str) -> str:
 
 
 def _show(X, i: int, modality: str) -> str:
-    """A short, human-readable form of row ``i``: the text, a table row, or the image index."""
+    """A short, human-readable form of row ``i``: the text, a table row, or the image or series index."""
     if modality == "text":
         return _short(X[i])
     if modality == "tabular":
         row = X.iloc[i] if hasattr(X, "iloc") else X[i]
         items = row.items() if hasattr(row, "items") else enumerate(row)
         return _short(", ".join(f"{k}={v}" for k, v in items))
-    return f"image #{i}"
+    return f"{'series' if modality == 'signal' else 'image'} #{i}"
 
 
 def _counts(y) -> dict[str, int]:

@@ -36,6 +36,7 @@ class RunConfig:
     seed: int = 0
     target: str | None = None
     text_column: str | None = None
+    modality: str | None = None  # --modality signal: a CSV with one series per row
     test: str | None = None
     name: str | None = None  # the task name of your own data (default: from the file or folder)
     tasks_dir: str | None = None
@@ -88,14 +89,14 @@ class RunConfig:
         """What a remote worker needs to re-create a task (paths made absolute)."""
         return {
             "task": str(Path(spec).resolve()) if is_data_path(spec, task_names) else spec,
-            "target": self.target, "text_column": self.text_column, "name": self.name,
+            "target": self.target, "text_column": self.text_column, "name": self.name, "modality": self.modality,
             "test": str(Path(self.test).resolve()) if self.test else None,
             "tasks_dir": self.tasks_dir,
         }
 
     def resolve(self, spec: str, registry: Registry) -> Task:
         return resolve_task(spec, registry, target=self.target, text_column=self.text_column, test=self.test,
-                            task_name=self.name)
+                            task_name=self.name, modality=self.modality)
 
     def settings(self, run_dir: Path) -> CellSettings:
         return CellSettings(
