@@ -29,7 +29,7 @@ class Dataset:
     Inputs by modality: ``tabular`` is a :class:`pandas.DataFrame`, ``image`` a ``uint8``
     array ``(N, H, W, C)``, ``text`` a 1-D array of ``str``, ``signal`` a ``float32`` array
     ``(N, T, C)`` (a 2-D array is taken as one channel; series of different lengths are
-    resampled to the training set's longest, see :mod:`dlbench.data.signals`). Labels are stored as strings,
+    resampled to the training set's longest, see :mod:`dlbench.core.series`). Labels are stored as strings,
     so every solver, report and CSV sees the same class names; missing labels (``None``,
     NaN, empty strings) are refused. ``label_type`` records what the labels were before that
     (``int``, ``float``, ``bool`` or ``str``), so exported models give labels back in the type
@@ -65,7 +65,7 @@ class Dataset:
             self.X_train = np.asarray(self.X_train, dtype=object)
             self.X_test = np.asarray(self.X_test, dtype=object)
         if self.modality == "signal":
-            from dlbench.data.signals import as_series
+            from dlbench.core.series import as_series
 
             self.X_train = as_series(self.X_train, where="the training series")
             self.X_test = as_series(self.X_test, self.X_train.shape[1], where="the test series")
