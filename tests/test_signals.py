@@ -92,6 +92,15 @@ def test_a_series_csv_runs_all_three_families_end_to_end(series_run):
     assert best > 0.9
 
 
+def test_the_report_shows_training_series_per_class_and_the_confusion_matrix(series_run):
+    _, run_dir = series_run
+    page = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert "Training series by class" in page and "Confusion matrix of the best solver" in page
+    audit = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["audit"]
+    examples = next(iter(audit.values()))["series_examples"]
+    assert sorted(examples) == ["burst", "idle", "wave"] and all(len(v) == 3 for v in examples.values())
+
+
 def test_predict_and_load_model_take_series_files_and_arrays(series_run, cli):
     root, run_dir = series_run
     model = dlbench.load_model(run_dir)

@@ -128,6 +128,23 @@ def _hashes(X, modality: str) -> list[str]:
     return [hashlib.sha1(arr[i].tobytes()).hexdigest() for i in range(len(arr))]
 
 
+#: Series the audit keeps for the report's figure: per class, classes, points per series, channels.
+SERIES_PER_CLASS, SERIES_CLASSES, SERIES_POINTS, SERIES_CHANNELS = 3, 12, 200, 3
+
+
+def _series_examples(X, y: list[str]) -> dict[str, list]:
+    import numpy as np
+
+    X = np.asarray(X)
+    step = max(1, int(np.ceil(X.shape[1] / SERIES_POINTS)))
+    out: dict[str, list] = {}
+    for label in sorted(set(y))[:SERIES_CLASSES]:
+        rows = [i for i, v in enumerate(y) if v == label][:SERIES_PER_CLASS]
+        out[label] = [[[round(float(v), 4) for v in X[i, ::step, c]] for c in range(min(X.shape[2], SERIES_CHANNELS))]
+                      for i in rows]
+    return out
+
+
 def _short(text: str) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
@@ -162,7 +179,10 @@ def audit(dataset) -> dict[str, Any]:
       each, with indices and a short
       form (text cut to 80 characters, a table row as ``col=value, ...``, an image by index);
     - ``notes``: what loading changed in the data (``Dataset.notes``), e.g. ``"dropped 2
-      constant columns of d.csv: a, b"``; an empty list when nothing was changed.
+      constant columns of d.csv: a, b"``; an empty list when nothing was changed;
+    - for series only, ``series_examples``: the first :data:`SERIES_PER_CLASS` training series of
+      each of the first :data:`SERIES_CLASSES` classes, channel by channel, each cut to at most
+      :data:`SERIES_POINTS` points (``{class: [[channel values, ...], ...]}``), for the report's figure.
     """
     modality = dataset.modality
     y_train, y_test = [str(v) for v in dataset.y_train], [str(v) for v in dataset.y_test]
@@ -180,7 +200,9 @@ def audit(dataset) -> dict[str, Any]:
     leaks = [(i, first[h]) for i, h in enumerate(h_test) if h in first]
     shown = list({i: (i, j) for i, j in reversed(duplicates)}.values())[::-1]  # one per group
     shown.sort(key=lambda pair: pair[1])
+    extra = {"series_examples": _series_examples(dataset.X_train, y_train)} if modality == "signal" else {}
     return {
+        **extra,
         "modality": modality,
         "notes": [str(note) for note in getattr(dataset, "notes", None) or []],
         "n_train": len(y_train),
