@@ -162,3 +162,25 @@ def test_the_online_archive_task_is_offline_safe():
         task(dataset="ECG200").load()
 
 
+
+
+def test_an_online_archive_task_loads_through_the_downloader_and_cache(tmp_path, monkeypatch):
+    import gzip
+    import zipfile
+
+    from dlbench_tasks.ucr import DATA
+
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    with zipfile.ZipFile(mirror / "GunPoint.zip", "w") as zf:  # the archive's layout: NAME/NAME_TRAIN.ts
+        for split in ("TRAIN", "TEST"):
+            zf.writestr(f"GunPoint/GunPoint_{split}.ts", gzip.decompress((DATA / f"GunPoint_{split}.ts.gz").read_bytes()))
+    monkeypatch.setenv("DLBENCH_MIRROR", mirror.as_uri())
+    monkeypatch.setenv("DLBENCH_DATA", str(tmp_path / "cache"))
+    data = discover().get("task", "ucr")(dataset="GunPoint").load()
+    shipped = discover().get("task", "gunpoint")().load()
+    np.testing.assert_array_equal(data.X_test, shipped.X_test)
+    assert (tmp_path / "cache" / "ucr" / "GunPoint.zip").is_file()
+    with pytest.raises(UsageError, match="holds no ECG200_TRAIN.ts"):
+        (mirror / "ECG200.zip").write_bytes((mirror / "GunPoint.zip").read_bytes())
+        discover().get("task", "ucr")(dataset="ECG200").load()
