@@ -121,6 +121,8 @@ def list_cmd(ctx: click.Context, kind: str, as_json: bool) -> None:
 _data_options = [
     click.option("--target", help="Label column of a CSV file."),
     click.option("--text-column", help="Make a CSV a text task: the column holding the text."),
+    click.option("--modality", type=click.Choice(["signal"]),
+                 help="Read a CSV as series: one series per row, its values in the columns besides --target."),
     click.option("--test", "test_path", type=click.Path(), help="Fixed test file or folder for your own data."),
     click.option("--name", "task_name", help="Task name of your own data (default: the file's name, or its folder's "
                                              "when the file is called train.csv, data.csv, ...)."),
@@ -138,12 +140,12 @@ def data_options(fn):
 @data_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
-def info(ctx: click.Context, task: str, target, text_column, test_path, task_name, as_json: bool) -> None:
+def info(ctx: click.Context, task: str, target, text_column, modality, test_path, task_name, as_json: bool) -> None:
     """Show a task's metadata and dataset statistics (loads its data)."""
     from dlbench.engine.tasks import resolve_task
 
     instance = resolve_task(task, _registry(ctx), target=target, text_column=text_column, test=test_path,
-                            task_name=task_name)
+                            task_name=task_name, modality=modality)
     details = {**type(instance).metadata(), "name": instance.name, "description": instance.description,
                "source": instance.source, **instance.load().stats()}
     if as_json:
@@ -196,7 +198,7 @@ def info(ctx: click.Context, task: str, target, text_column, test_path, task_nam
 @click.pass_context
 def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, scales, scaling_study, seeds, seed, trials, tuner, tune_time,
         trial_timeout, budget, cell_timeout, executor, workers, threads, scheduler, target_score, resume_dir, out, export,
-        target, text_column, test_path, task_name, open_report) -> None:
+        target, text_column, modality, test_path, task_name, open_report) -> None:
     """Train rule-based, shallow and deep solvers on each task, at growing training-set sizes.
 
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
@@ -223,7 +225,7 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, sc
                 raise UsageError("give at least one task name or data path, e.g. `dlbench run digits`")
             result = api.run(
                 list(tasks), families=families, solvers=solvers, out=out, seed=seed, target=target,
-                text_column=text_column, test=test_path, name=task_name, tasks_dir=ctx.obj["tasks_dir"],
+                text_column=text_column, modality=modality, test=test_path, name=task_name, tasks_dir=ctx.obj["tasks_dir"],
                 preset="quick" if quick else "thorough" if thorough else "default", sizes=sizes,
                 scales=list(SCALING_STUDY) if scaling_study else scales, seeds=seeds, trials=trials, tuner=tuner,
                 tune_time=tune_time, trial_timeout=trial_timeout, budget=budget, cell_timeout=cell_timeout,

@@ -44,11 +44,12 @@ def test_list_json_shows_every_offline_task_across_modalities(tmp_path, cli):
     proc = cli("list", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     tasks = {t["name"]: t for t in json.loads(proc.stdout)}
-    offline = {"digits", "mnist-5k", "sms-spam", "breast-cancer", "wine", "circles", "mnist1d"}
+    offline = {"digits", "mnist-5k", "sms-spam", "breast-cancer", "wine", "circles", "mnist1d", "gunpoint",
+               "arrowhead", "italy-power-demand", "osuleaf", "basic-motions", "japanese-vowels"}
     assert offline <= set(tasks)
     assert all(tasks[n]["offline"] for n in offline)
-    assert {tasks[n]["modality"] for n in offline} == {"image", "text", "tabular"}
-    online = {"mnist", "fashion-mnist", "cifar10", "imdb", "20newsgroups", "adult", "covertype"}
+    assert {tasks[n]["modality"] for n in offline} == {"image", "text", "tabular", "signal"}
+    online = {"mnist", "fashion-mnist", "cifar10", "imdb", "20newsgroups", "adult", "covertype", "ucr"}
     assert online <= set(tasks) and not any(tasks[n]["offline"] for n in online)
 
 

@@ -39,7 +39,8 @@ def _ours(plugin) -> bool:
 SOLVERS = sorted(n for n, p in REGISTRY.solvers.items() if _ours(p))
 OFFLINE_TASKS = sorted(n for n, p in REGISTRY.tasks.items() if p.obj.offline and _ours(p))
 #: Small settings so the contract runs fast; they never change what is being checked.
-FAST = {"epochs": 3, "patience": 2, "units": 16, "max_tokens": 500, "sequence_length": 20}
+FAST = {"epochs": 3, "patience": 2, "units": 16, "max_tokens": 500, "sequence_length": 20, "n_features": 420,
+        "filters": 8}
 #: Extra ``__init__`` arguments a solver needs outside a task (normally from ``for_task``).
 CONTRACT_PARAMS = {"task-rules": {"rules": lambda X: np.full(len(X), "class 0")}}
 
@@ -58,6 +59,10 @@ def make_data(modality: str, n_classes: int, n: int = 60, seed: int = 0):
         X = rng.integers(0, 60, size=(n, 8, 8, 1), dtype=np.uint8)
         for i, c in enumerate(codes):
             X[i, c % 8, :, 0] = 250
+    elif modality == "signal":  # 2 channels of 24 steps, a bump where the class says
+        X = rng.normal(0, 0.3, size=(n, 24, 2)).astype(np.float32)
+        for i, c in enumerate(codes):
+            X[i, 3 + 4 * (c % 5):7 + 4 * (c % 5), 0] += 2.0
     else:
         words = ["free", "win", "hello", "meeting", "lunch", "prize"]
         X = np.array([f"{words[c % len(words)]} {rng.choice(words)} text" for c in codes], dtype=object)
@@ -300,6 +305,7 @@ def test_modality_of():
     assert modality_of(pd.DataFrame({"a": [1]})) == "tabular"
     assert modality_of(np.array(["a b"])) == "text"
     assert modality_of(np.zeros((2, 8, 8, 1), np.uint8)) == "image"
+    assert modality_of(np.zeros((2, 40, 3), np.float32)) == "signal"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, p in REGISTRY.tasks.items() if _ours(p)))
@@ -318,6 +324,8 @@ def test_offline_task_loads_a_fixed_split(name):
     assert modality_of(first.X_train) == task.modality == modality_of(first.X_test)
     if task.modality == "image":
         assert first.X_train.dtype == np.uint8 and first.X_train.ndim == 4
+    if task.modality == "signal":
+        assert first.X_train.dtype == np.float32 and first.X_train.shape[1:] == first.X_test.shape[1:]
     assert np.array_equal(first.y_test, second.y_test)
     assert np.array_equal(np.asarray(first.X_test), np.asarray(second.X_test))
     if task.n_classes:

@@ -24,7 +24,7 @@ def run(data: Any = None, *, target: str | None = None, test: Any = None, name: 
         problem: str | None = None, families=None, solvers=None, sizes=None, seeds: int | None = None, seed: int = 0,
         trials: int | None = None, tuner: str | None = None, tune_time=None, budget=None, preset: str = "default",
         executor: str | None = None, workers: int | None = None, export: str = "families", out="reports",
-        text_column: str | None = None, scales=None, threads: int = 1, trial_timeout=None, cell_timeout=None,
+        text_column: str | None = None, modality: str | None = None, scales=None, threads: int = 1, trial_timeout=None, cell_timeout=None,
         scheduler: str | None = None, target_score: float | None = None, tasks_dir=None, progress=None):
     """Run rule-based, shallow and deep solvers on ``data`` at growing training-set sizes; returns a RunResult.
 
@@ -70,7 +70,8 @@ def run(data: Any = None, *, target: str | None = None, test: Any = None, name: 
             name = name if not many else None
         else:
             specs = [str(d) for d in items]
-        config = run_config(tasks=specs, target=target, text_column=text_column, test=test, name=name, **options)
+        config = run_config(tasks=specs, target=target, text_column=text_column, modality=modality, test=test,
+                            name=name, **options)
         return _execute(lambda registry_for, **kw: Run(config, registry_for(config.tasks_dir), folder=folder, **kw),
                         progress, since)
     except BaseException:

@@ -51,7 +51,7 @@ def count(value: Any, option: str, least: int = 1) -> int | None:
 def run_config(*, tasks: list[str], families=None, solvers=None, sizes=None, scales=None, seeds=None, seed=0,
                trials=None, tuner=None, tune_time=None, trial_timeout=None, budget=None, cell_timeout=None,
                preset="default", executor=None, workers=None, threads=1, scheduler=None, target_score=None,
-               export="families", out="reports", target=None, text_column=None, test=None, name=None,
+               export="families", out="reports", target=None, text_column=None, modality=None, test=None, name=None,
                tasks_dir=None):
     """A :class:`~dlbench.engine.config.RunConfig` from Python values (see ``dlbench.run``)."""
     from dlbench.core.solver import FAMILIES
@@ -72,6 +72,7 @@ def run_config(*, tasks: list[str], families=None, solvers=None, sizes=None, sca
     return RunConfig(
         tasks=tasks, families=items(families, "--families") or list(FAMILIES), solvers=items(solvers, "--solvers") or [],
         out=str(out), seed=count(seed, "--seed", least=0) or 0, target=target, text_column=text_column,
+        modality=modality,
         test=test if test is None or isinstance(test, dict) else str(test), name=name, tasks_dir=None if tasks_dir is None else str(tasks_dir),
         preset=preset, sizes=parse_sizes(size_text), scales=parse_scales(scale_text) or [1.0],
         seeds=count(seeds, "--seeds"), trials=count(trials, "--trials"), tuner=tuner,

@@ -22,7 +22,8 @@ ENSEMBLE = "ensemble"
 
 
 def modality_of(X) -> str:
-    """``tabular`` for a DataFrame, ``text`` for 1-D strings, ``image`` for ``(N, H, W, C)``."""
+    """``tabular`` for a DataFrame, ``text`` for 1-D strings, ``image`` for ``(N, H, W, C)``,
+    ``signal`` for series ``(N, T, C)``."""
     if hasattr(X, "columns"):
         return "tabular"
     X = np.asarray(X)
@@ -30,6 +31,8 @@ def modality_of(X) -> str:
         return "text"
     if X.ndim == 4:
         return "image"
+    if X.ndim == 3:
+        return "signal"
     raise ValueError(f"cannot tell the modality of an input of shape {X.shape}")
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from dlbench.core.errors import UsageError
 
-MODALITIES = ("tabular", "image", "text")
+MODALITIES = ("tabular", "image", "text", "signal")
 
 
 @dataclass
@@ -27,7 +27,9 @@ class Dataset:
     """A train pool and a fixed test set for one task.
 
     Inputs by modality: ``tabular`` is a :class:`pandas.DataFrame`, ``image`` a ``uint8``
-    array ``(N, H, W, C)``, ``text`` a 1-D array of ``str``. Labels are stored as strings,
+    array ``(N, H, W, C)``, ``text`` a 1-D array of ``str``, ``signal`` a ``float32`` array
+    ``(N, T, C)`` (a 2-D array is taken as one channel; series of different lengths are
+    resampled to the training set's longest, see :mod:`dlbench.core.series`). Labels are stored as strings,
     so every solver, report and CSV sees the same class names; missing labels (``None``,
     NaN, empty strings) are refused. ``label_type`` records what the labels were before that
     (``int``, ``float``, ``bool`` or ``str``), so exported models give labels back in the type
@@ -65,6 +67,14 @@ class Dataset:
         if self.modality == "text":
             self.X_train = np.asarray(self.X_train, dtype=object)
             self.X_test = np.asarray(self.X_test, dtype=object)
+        if self.modality == "signal":
+            from dlbench.core.series import as_series
+
+            self.X_train = as_series(self.X_train, where="the training series")
+            self.X_test = as_series(self.X_test, self.X_train.shape[1], where="the test series")
+            if self.X_test.shape[2] != self.X_train.shape[2]:
+                raise UsageError(f"the test series have {self.X_test.shape[2]} channels, the training series "
+                                 f"{self.X_train.shape[2]}: give both the same channels")
         for part, X, y in (("training", self.X_train, self.y_train), ("test", self.X_test, self.y_test)):
             if not hasattr(X, "__len__"):
                 raise UsageError(f"the {part} inputs are {type(X).__name__}, not a table, array or list of examples")
@@ -105,6 +115,9 @@ class Dataset:
             stats["missing_values"] = int(self.X_train.isna().sum().sum())
         elif self.modality == "image":
             stats["image_shape"] = list(self.X_train.shape[1:])
+        elif self.modality == "signal":
+            stats["series_length"] = int(self.X_train.shape[1])
+            stats["channels"] = int(self.X_train.shape[2])
         else:
             lengths = [len(t.split()) for t in self.X_train]
             stats["median_words"] = float(np.median(lengths))

@@ -128,20 +128,37 @@ def _hashes(X, modality: str) -> list[str]:
     return [hashlib.sha1(arr[i].tobytes()).hexdigest() for i in range(len(arr))]
 
 
+#: Series the audit keeps for the report's figure: per class, classes, points per series, channels.
+SERIES_PER_CLASS, SERIES_CLASSES, SERIES_POINTS, SERIES_CHANNELS = 3, 12, 200, 3
+
+
+def _series_examples(X, y: list[str]) -> dict[str, list]:
+    import numpy as np
+
+    X = np.asarray(X)
+    step = max(1, int(np.ceil(X.shape[1] / SERIES_POINTS)))
+    out: dict[str, list] = {}
+    for label in sorted(set(y))[:SERIES_CLASSES]:
+        rows = [i for i, v in enumerate(y) if v == label][:SERIES_PER_CLASS]
+        out[label] = [[[round(float(v), 4) for v in X[i, ::step, c]] for c in range(min(X.shape[2], SERIES_CHANNELS))]
+                      for i in rows]
+    return out
+
+
 def _short(text: str) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
 
 
 def _show(X, i: int, modality: str) -> str:
-    """A short, human-readable form of row ``i``: the text, a table row, or the image index."""
+    """A short, human-readable form of row ``i``: the text, a table row, or the image or series index."""
     if modality == "text":
         return _short(X[i])
     if modality == "tabular":
         row = X.iloc[i] if hasattr(X, "iloc") else X[i]
         items = row.items() if hasattr(row, "items") else enumerate(row)
         return _short(", ".join(f"{k}={v}" for k, v in items))
-    return f"image #{i}"
+    return f"{'series' if modality == 'signal' else 'image'} #{i}"
 
 
 def _counts(y) -> dict[str, int]:
@@ -165,6 +182,9 @@ def audit(dataset) -> dict[str, Any]:
       constant columns of d.csv: a, b"``; an empty list when nothing was changed;
     - ``bayes_accuracy``: the best possible test accuracy where the task knows it (generated
       data), else None.
+    - for series only, ``series_examples``: the first :data:`SERIES_PER_CLASS` training series of
+      each of the first :data:`SERIES_CLASSES` classes, channel by channel, each cut to at most
+      :data:`SERIES_POINTS` points (``{class: [[channel values, ...], ...]}``), for the report's figure.
     """
     modality = dataset.modality
     y_train, y_test = [str(v) for v in dataset.y_train], [str(v) for v in dataset.y_test]
@@ -182,7 +202,9 @@ def audit(dataset) -> dict[str, Any]:
     leaks = [(i, first[h]) for i, h in enumerate(h_test) if h in first]
     shown = list({i: (i, j) for i, j in reversed(duplicates)}.values())[::-1]  # one per group
     shown.sort(key=lambda pair: pair[1])
+    extra = {"series_examples": _series_examples(dataset.X_train, y_train)} if modality == "signal" else {}
     return {
+        **extra,
         "modality": modality,
         "notes": [str(note) for note in getattr(dataset, "notes", None) or []],
         "bayes_accuracy": getattr(dataset, "bayes_accuracy", None),

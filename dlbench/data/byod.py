@@ -1,45 +1,50 @@
-"""Bring-your-own-data tasks: a CSV file or a folder of images given as a path.
+"""Bring-your-own-data tasks: a CSV file, a folder of images, a ``.npz`` or a UCR/UEA ``.ts`` file given as a path.
 
 Owns turning ``dlbench run data.csv --target y`` (or an image folder) into a :class:`Task`:
-reading CSV/TSV tables (tabular, or text with ``--text-column``) and one-sub-folder-per-class
-image trees, inferring column types and a common image size and channel count, the fixed test
-set (a seeded stratified split, or the user's ``--test`` path) and one-line :class:`UsageError`
-messages for bad input (duplicated column names, a regression-like target, ...). Dirty but
-valid data loads: unlabelled training rows and (without ``--test``) classes with one example
-are dropped, tables are tidied (``audit.tidy_table``), each change a note in ``Dataset.notes``
-and a warning; rows of a ``--test`` file are never dropped or reordered. It does not own the
-CLI options, the split algorithm (``splits``) or the checks every :class:`Dataset` makes.
+tables (tabular, or text with ``--text-column``) and one-sub-folder-per-class image trees,
+inferring column types and a common image size and channel count, the fixed test set (a seeded
+stratified split, or the user's ``--test`` path) and one-line :class:`UsageError` messages for
+bad input (a regression-like target, ...). ``.npz`` arrays, ``.ts`` series and CSV files with one
+series per row (``--modality signal``) are dispatched to ``series_files``. Dirty but valid data
+loads: unlabelled training rows and (without ``--test``) classes with one example are dropped,
+tables are tidied (``audit.tidy_table``), each change a note in ``Dataset.notes`` and a warning;
+rows of a ``--test`` file are never dropped or reordered. It does not own the CLI options,
+reading CSV text (``csvfiles``), the task class and split of a path (``pathtask``), the split
+algorithm (``splits``) or the checks every :class:`Dataset` makes.
 """
 
 from __future__ import annotations
 
-import csv
-import difflib
-import io
 import logging
-import warnings
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from dlbench.core.errors import UsageError
 from dlbench.core.task import Dataset, Task, column_kinds, label_type_of_text
-from dlbench.data.naming import task_name
-from dlbench.data.audit import check_target, names, rare_classes, tidy_table
-from dlbench.data.splits import stratified_split, take
+from dlbench.data.audit import check_target, names, tidy_table
+from dlbench.data.csvfiles import (  # noqa: F401 - read_table and read_text are used as byod's by models.inputs
+    _check_column, _read_columns, _read_labelled_table, read_table, read_text)
+from dlbench.data.pathtask import TEST_FRACTION, PathTask, _existing, _note, _split_dataset, _task  # noqa: F401
+from dlbench.data.series_files import SERIES_SUFFIXES, _series_task, _signal_csv_task
 
 log = logging.getLogger("dlbench")
 
-TEST_FRACTION = 0.25
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 #: Images are resized to the median height and width of the training images, capped per side.
 MAX_IMAGE_SIDE = 64
 _GREY_BANDS = {"1", "L", "I", "F"}  # first band of Pillow's grey modes (L, LA, I;16, ...)
 
 
-def task_from_path(path, *, target=None, text_column=None, test=None, name=None) -> Task:
-    """A task for the CSV file or image folder at ``path`` (``test``: a fixed test set of the same form).
+def task_from_path(path, *, target=None, text_column=None, test=None, name=None, modality=None) -> Task:
+    """A task for the CSV file, image folder, ``.npz`` or ``.ts`` file at ``path`` (``test``: a fixed
+    test set of the same form).
+
+    ``.npz``: arrays ``X`` and ``y`` (and optionally ``X_test``/``y_test`` instead of ``test``); a
+    ``uint8`` ``X`` of shape ``(N, H, W)`` or ``(N, H, W, C)`` is an ``image`` task (a channel axis is
+    added to ``(N, H, W)``), numbers ``(N, T)`` or ``(N, T, C)`` a ``signal`` task. ``.ts``: a UCR/UEA
+    series file (``signal``). A CSV with ``modality="signal"``: one series per row, the values in
+    the columns besides ``target``, in column order.
 
     The data is loaded and checked here, so bad input stops a run before any work (one
     :class:`UsageError`); the loaded data is kept for the task's own ``load()`` while the files
@@ -50,94 +55,24 @@ def task_from_path(path, *, target=None, text_column=None, test=None, name=None)
     if test_root is not None and test_root.is_dir() != root.is_dir():
         kind = "an image folder" if root.is_dir() else "a CSV file"
         raise UsageError(f"--test {test} must be the same kind of data as {path}: {kind}")
-    if root.is_dir():
+    if modality not in (None, "signal"):
+        raise UsageError(f"--modality {modality} is not a modality dlbench reads from files: give signal, or leave "
+                         "it out (a CSV is a table, with --text-column a text task)")
+    suffix = root.suffix.lower() if root.is_file() else ""
+    if suffix in SERIES_SUFFIXES:
+        task = _series_task(root, test_root, target, text_column, modality)
+    elif root.is_dir():
+        if modality:
+            raise UsageError(f"{root} is an image folder: --modality signal applies to a CSV file")
         task = _image_task(root, test_root, target, text_column)
+    elif modality == "signal":
+        task = _signal_csv_task(root, test_root, target, text_column)
     else:
         task = _csv_task(root, test_root, target, text_column)
     if name:
         type(task).name = name
     task.load()
     return task
-
-
-class PathTask(Task):
-    """A task read from user files; its ``__init__`` arguments are the task's parameters.
-
-    ``task_from_path`` returns an instance of a per-path subclass of :class:`CSVTask` or
-    :class:`ImageFolderTask` that holds the metadata (name, modality, description, source).
-    """
-
-    license = "user data"
-
-    def __init__(self, path: str, target: str | None = None, text_column: str | None = None,
-                 test: str | None = None):
-        self.path, self.target, self.text_column, self.test = path, target, text_column, test
-
-    def load(self) -> Dataset:
-        """The data, read once per process while the files stay unchanged (see :meth:`read`)."""
-        key = (self.read.__qualname__, self.path, self.target, self.text_column, self.test,
-               _fingerprint(self.path), _fingerprint(self.test))
-        if key not in _LOADED:
-            data = self.read()
-            while len(_LOADED) >= MAX_LOADED:
-                _LOADED.pop(next(iter(_LOADED)))
-            _LOADED[key] = data
-        return _LOADED[key]
-
-    def read(self) -> Dataset:
-        raise NotImplementedError
-
-
-#: Datasets read by ``PathTask.load``, by task parameters and file fingerprints (oldest first).
-_LOADED: dict[tuple, Dataset] = {}
-MAX_LOADED = 4
-
-
-def _fingerprint(path: str | None):
-    """Sizes and modification times of a file, or of every file in a folder."""
-    if path is None:
-        return None
-    p = Path(path)
-    files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
-    return hash(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
-
-
-def _task(cls: type, root: Path, test_root: Path | None, modality: str, description: str, **params) -> Task:
-    # The metadata goes on a per-path subclass: the runner reads ``type(task).metadata()`` and
-    # records ``vars(task)`` as the task's parameters.
-    name = root.resolve().name if root.is_dir() else task_name(root)
-    if test_root is not None:
-        description += f" Test set: {test_root}."
-    attrs = {"name": name, "modality": modality, "description": description, "source": str(root)}
-    subclass = type(cls.__name__, (cls,), attrs)
-    return subclass(str(root), test=None if test_root is None else str(test_root), **params)
-
-
-def _existing(path, role: str) -> Path:
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise UsageError(f"{role} path {str(path)!r} does not exist: check the spelling, or give a CSV file "
-                         "or a folder with one sub-folder of images per class")
-    return p
-
-
-def _note(notes: list[str], *texts: str) -> None:
-    """Record changes made to the data (for the audit) and warn about them."""
-    for text in texts:
-        notes.append(text)
-        log.warning("%s", text)
-
-
-def _split_dataset(X, y, modality: str, where: str, notes: list[str], label_type: str = "") -> Dataset:
-    """The seeded stratified split (it never changes between runs) of one labelled pool."""
-    few = rare_classes(y, where, split=True)
-    if few:
-        keep = np.flatnonzero(~np.isin(y, few))
-        X, y = take(X, keep), y[keep]
-        _note(notes, f"dropped {len(few)} class{'es' if len(few) > 1 else ''} of {where} with a single example "
-                     f"(too few to split off a test set; --test PATH keeps them): {names([repr(c) for c in few])}")
-    train, test = stratified_split(y, test_fraction=TEST_FRACTION)
-    return Dataset(take(X, train), y[train], take(X, test), y[test], modality, notes=notes, label_type=label_type)
 
 
 # --- CSV files --------------------------------------------------------------------------------
@@ -195,126 +130,6 @@ def _csv_task(root: Path, test_root: Path | None, target, text_column) -> Task:
     else:
         modality, description = "text", f"Your table {root}: predict {target!r} from the text in {text_column!r}."
     return _task(CSVTask, root, test_root, modality, description, target=target, text_column=text_column)
-
-
-def read_text(path: Path) -> str:
-    """The file as UTF-8 text (a BOM is dropped); binary or other encodings are user errors."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path} ({exc.strerror}): check the file's permissions") from None
-    if b"\x00" in data[:65536]:
-        raise UsageError(f"{path} is not a plain-text CSV (it holds binary data: a spreadsheet? UTF-16?): "
-                         "export it as 'CSV UTF-8'")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise UsageError(f"{path} is not UTF-8 text (bad byte at offset {exc.start}, line {line}): re-save the "
-                         "file as UTF-8, e.g. 'CSV UTF-8' in Excel or `iconv -f latin1 -t utf-8`") from None
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        raise UsageError(f"{path} is empty: give a CSV with a header row and one row per example")
-    return text
-
-
-def _delimiter(path: Path, text: str) -> str:
-    """Tab for .tsv/.tab files, else sniffed from the first lines (comma if unsure)."""
-    if path.suffix.lower() in {".tsv", ".tab"}:
-        return "\t"
-    sample = text[:65536]
-    if len(text) > len(sample) and "\n" in sample:
-        sample = sample[: sample.rindex("\n")]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-def _parse_csv(path: Path, text: str, quiet: bool = False, **kwargs):
-    import pandas as pd
-
-    sep = _delimiter(path, text)
-    _check_header(path, text, sep)
-    try:
-        # index_col=False: a row with extra fields must not silently turn column 1 into an index;
-        # low_memory=False: a column's type is inferred from all its values, not chunk by chunk.
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=sep, index_col=False, low_memory=False, **kwargs)
-    except (ValueError, pd.errors.ParserError, csv.Error, OverflowError) as exc:  # EmptyDataError: a ValueError
-        reason = " ".join(str(exc).split())
-        raise UsageError(f"cannot parse {path} as CSV ({reason}): give a header row and the same number of "
-                         "fields on every line") from None
-    for warning in caught if not quiet else ():
-        log.warning("while reading %s: %s", path, " ".join(str(warning.message).split()))
-    return frame
-
-
-def _check_header(path: Path, text: str, sep: str) -> None:
-    """Column names must be unique: pandas would rename a repeat ``x.1``, and a repeated target
-    column would leak the label into the features."""
-    try:
-        header = next(csv.reader(io.StringIO(text[: 1 << 20]), delimiter=sep), [])
-    except csv.Error:
-        return  # pandas reports what is wrong with the file
-    repeated = {name: n for name, n in Counter(header).items() if n > 1 and name.strip()}
-    if repeated:
-        listed = names([f"{name!r} ({n} times)" for name, n in repeated.items()])
-        raise UsageError(f"{path} has duplicated column names: {listed}: rename or remove the repeated "
-                         "columns so that every column name is unique")
-
-
-def _read_columns(path: Path) -> list[str]:
-    return [str(c) for c in _parse_csv(path, read_text(path), quiet=True, nrows=0).columns]
-
-
-def read_table(path: Path, str_columns=(), **kwargs):
-    """The whole CSV; ``str_columns`` are read as text (so labels like 1 never become 1.0)."""
-    frame = _parse_csv(path, read_text(path), dtype={c: str for c in str_columns}, **kwargs)
-    frame.columns = [str(c) for c in frame.columns]
-    if frame.empty:
-        raise UsageError(f"{path} has a header but no rows: add one row per example")
-    return frame
-
-
-def _read_labelled_table(path: Path, target: str, text_column: str | None, str_columns=(), *, notes):
-    """Inputs and string labels. Rows without a label are dropped with a note (``notes``), or,
-    for a test file (``notes=None``), refused: its rows are never dropped."""
-    frame = read_table(path, [target, *([text_column] if text_column else []), *str_columns])
-    _check_column(target, list(frame.columns), path)
-    missing, y = _labels(frame[target], path, target, test_file=notes is None)
-    if missing.any():
-        n = int(missing.sum())
-        _note(notes, f"dropped {n} row{'' if n == 1 else 's'} of {path.name} with no value in the target "
-                     f"column {target!r}")
-        frame = frame[~missing].reset_index(drop=True)
-    if text_column is None:
-        return frame.drop(columns=[target]), y
-    _check_column(text_column, list(frame.columns), path)
-    return frame[text_column].fillna("").astype(str).to_numpy(dtype=object), y
-
-
-def _labels(values, path: Path, target: str, *, test_file: bool):
-    """``(rows without a label, labels of the other rows)`` of a target column, as strings."""
-    missing = (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
-    if missing.all():
-        raise UsageError(f"column {target!r} of {path} is empty: give every example a class label")
-    if test_file and missing.any():
-        n, rows = int(missing.sum()), ", ".join(str(i + 1) for i in np.flatnonzero(missing)[:5])
-        raise UsageError(f"{n} row{'' if n == 1 else 's'} of the test file {path} (data row {rows}) "
-                         f"{'has' if n == 1 else 'have'} no value in the target column {target!r}: "
-                         "give every test row its label (test rows are never dropped)")
-    return missing, values[~missing].astype(str).to_numpy()
-
-
-def _check_column(name: str, columns: list[str], path: Path) -> None:
-    if name in columns:
-        return
-    by_lower = {c.lower(): c for c in columns}
-    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
-    hint = f"did you mean {by_lower[close[0]]!r}? " if close else ""
-    raise UsageError(f"{path} has no column {name!r}: {hint}the columns are: {names(columns, 20)}")
 
 
 def _align_test_columns(X, X_test, train_path: str, test_path: str):

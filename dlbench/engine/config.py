@@ -38,6 +38,7 @@ class RunConfig:
     # per task spec (``dlbench.run`` on a list of data in memory gives each its own).
     target: str | dict[str, str] | None = None
     text_column: str | dict[str, str] | None = None
+    modality: str | None = None  # --modality signal: a CSV with one series per row
     test: str | dict[str, str] | None = None
     name: str | None = None  # the task name of your own data (default: from the file or folder)
     tasks_dir: str | None = None
@@ -91,6 +92,7 @@ class RunConfig:
         return {
             "task": str(Path(spec).resolve()) if is_data_path(spec, task_names) else spec,
             "target": _of(self.target, spec), "text_column": _of(self.text_column, spec), "name": self.name,
+            "modality": self.modality,
             "test": str(Path(_of(self.test, spec)).resolve()) if _of(self.test, spec) else None,
             "tasks_dir": self.tasks_dir,
         }
@@ -98,7 +100,7 @@ class RunConfig:
     def resolve(self, spec: str, registry: Registry) -> Task:
         return resolve_task(spec, registry, target=_of(self.target, spec), text_column=_of(self.text_column, spec),
                             test=_of(self.test, spec),
-                            task_name=self.name)
+                            task_name=self.name, modality=self.modality)
 
     def settings(self, run_dir: Path) -> CellSettings:
         return CellSettings(

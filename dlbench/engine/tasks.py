@@ -35,14 +35,15 @@ def is_data_path(spec: str, task_names) -> bool:
 
 
 def resolve_task(spec: str, registry: Registry, *, target: str | None = None, text_column: str | None = None,
-                 test: str | None = None, task_name: str | None = None) -> Task:
+                 test: str | None = None, task_name: str | None = None, modality: str | None = None) -> Task:
     """A task instance from a registered name (``circles:noise=0.2``) or a data path."""
     if is_data_path(spec, registry.tasks):
         from dlbench.data.byod import task_from_path
 
-        return task_from_path(spec, target=target, text_column=text_column, test=test, name=task_name)
+        return task_from_path(spec, target=target, text_column=text_column, test=test, name=task_name,
+                              modality=modality)
     given = [opt for opt, value in (("--target", target), ("--text-column", text_column), ("--test", test),
-                                    ("--name", task_name)) if value]
+                                    ("--name", task_name), ("--modality", modality)) if value]
     name, _, options = spec.partition(":")
     if given:
         raise UsageError(f"{', '.join(given)} appl{'ies' if len(given) == 1 else 'y'} to your own data files, not to "

@@ -104,6 +104,9 @@ def readme(card: dict[str, Any]) -> str:
         takes = "a table with the columns " + ", ".join(f"`{c['name']}` ({c['kind']})" for c in inputs["columns"][:30])
     elif inputs["modality"] == "image":
         takes = "images of {}x{} pixels, {} channel(s), values 0-255 (image files are resized)".format(*inputs["shape"])
+    elif inputs["modality"] == "signal":
+        takes = "series of {} steps, {} channel(s), as a float array (N, T, C) or a .ts/.npz/CSV file (other lengths " \
+                "are resampled)".format(inputs["length"], inputs["channels"])
     else:
         takes = "texts, one per example"
     lines = [

@@ -1,10 +1,10 @@
 """New raw inputs, checked against what a model was trained on, and read from files.
 
 Owns the input schema of a model card (a table's columns and their kinds, an image shape, or
-text), turning raw inputs given to ``predict`` (a DataFrame with its columns in any order, a
+text, or a series length and channel count), turning raw inputs given to ``predict`` (a DataFrame with its columns in any order, a
 list of strings, an image array) into exactly the form the training inputs had, and reading
-new data files for ``dlbench predict``: a CSV, a text file (one example per line) or a folder
-of images. Rows are never dropped or reordered. It does not own the model or its predictions.
+new data files for ``dlbench predict``: a CSV, a text file (one example per line), a folder
+of images, or for series a ``.ts``, an ``.npz`` (array ``X``) or a CSV with one series a row. Rows are never dropped or reordered. It does not own the model or its predictions.
 """
 
 from __future__ import annotations
@@ -56,6 +56,10 @@ def input_schema(dataset, task_params: dict | None = None) -> dict[str, Any]:
         brightest = images.reshape(len(images), -1).max(axis=1) if len(images) else np.zeros(1)
         return {"modality": "image", "shape": [int(d) for d in images.shape[1:]], "dtype": "uint8",
                 "bright_low": int(np.percentile(brightest, 1))}
+    if dataset.modality == "signal":
+        series = np.asarray(dataset.X_train)
+        return {"modality": "signal", "length": int(series.shape[1]), "channels": int(series.shape[2]),
+                "dtype": "float32", "target": params.get("target")}
     return {"modality": "text", "text_column": params.get("text_column"), "target": params.get("target")}
 
 
@@ -77,7 +81,28 @@ def prepare(X, schema: dict[str, Any], notes: list[str] | None = None, warnings:
             raise UsageError(f"texts must be a flat list of strings, got an array of shape {values.shape}")
         return np.array(["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in values],
                         dtype=object)
+    if modality == "signal":
+        return _series(X, schema)
     return _images(np.asarray(X), schema)
+
+
+def _series(X, schema: dict[str, Any]) -> np.ndarray:
+    """Series as in training, ``float32 (N, T, C)``: a 2-D array is one channel, series of another
+    length (or a list of series of different lengths) are resampled as the training data was."""
+    from dlbench.data.signals import as_series
+
+    length, channels = int(schema["length"]), int(schema["channels"])
+    expected = f"(N, {length}, {channels})"
+    if isinstance(X, np.ndarray) and X.dtype != object and X.dtype.kind not in "biuf":
+        raise UsageError(f"series must be numbers {expected} as in training, got {X.dtype}")
+    if isinstance(X, np.ndarray) and X.ndim == 2 and channels > 1:
+        raise UsageError(f"series must be an array {expected} as in training, got {X.shape}: give the "
+                         f"{channels} channels on the last axis")
+    series = as_series(X, length, where="the series")
+    if series.shape[2] != channels:
+        raise UsageError(f"series must be an array {expected} as in training, got {series.shape}: "
+                         f"give {channels} channel{'' if channels == 1 else 's'}")
+    return series
 
 
 def _images(images: np.ndarray, schema: dict[str, Any]) -> np.ndarray:
@@ -176,6 +201,8 @@ def read_inputs(path: Path, schema: dict[str, Any], text_column: str | None = No
     modality = schema["modality"]
     if modality == "image":
         return _read_images(path, schema)
+    if modality == "signal":
+        return _read_series(path, schema, notes), None
     if path.is_dir():
         raise UsageError(f"{path} is a folder, but the model takes {modality} data: give a CSV"
                          + (" or a text file" if modality == "text" else "") + " file")
@@ -200,6 +227,39 @@ def read_inputs(path: Path, schema: dict[str, Any], text_column: str | None = No
     if notes is not None and target in frame.columns:
         notes.append(f"ignored the column {target!r}: it is the target the model predicts")
     return frame[column].fillna("").astype(str).tolist(), None
+
+
+def _read_series(path: Path, schema: dict[str, Any], notes: list[str] | None):
+    """Series from a ``.ts`` file, an ``.npz`` (array ``X``) or a CSV of one series a row (the
+    training target column, if there, is ignored)."""
+    from dlbench.data import byod, signals
+
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder, but the model takes series: give a .ts, .npz or CSV file")
+    suffix = path.suffix.lower()
+    if suffix == ".ts":
+        return signals.read_ts(path)[0]
+    if suffix == ".npz":
+        arrays = signals.read_npz(path)
+        if "X" not in arrays:
+            raise UsageError(f"{path} has no array X (it holds {', '.join(sorted(arrays)) or 'nothing'}): save the "
+                             "series as numpy.savez(path, X=series)")
+        return arrays["X"]
+    frame = byod.read_table(path)
+    target = schema.get("target")
+    if target in frame.columns:
+        frame = frame.drop(columns=[target])
+        if notes is not None:
+            notes.append(f"ignored the column {target!r}: it is the target the model predicts")
+    import pandas as pd
+
+    values = frame.apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() & frame.notna()
+    if bad.to_numpy().any():
+        row, col = np.argwhere(bad.to_numpy())[0]
+        raise UsageError(f"{path}: column {frame.columns[col]!r} of data row {row + 1} holds {frame.iat[row, col]!r}, "
+                         "not a number: give one series of numbers a row")
+    return values.to_numpy(dtype=np.float64)
 
 
 def _read_images(path: Path, schema: dict[str, Any]):

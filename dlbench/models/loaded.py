@@ -25,7 +25,7 @@ class LoadedModel:
     """A fitted model from a model folder: ``predict``, ``predict_proba`` and ``classes_``.
 
     Inputs are raw, as the task gives them: a DataFrame (columns in any order, extra ones
-    ignored), a list of texts, or a ``uint8`` image array ``(N, H, W, C)``; inputs unlike the
+    ignored), a list of texts, or a ``uint8`` image array ``(N, H, W, C)``, a float series array ``(N, T, C)``; inputs unlike the
     training data's (dtype, value scale, shape) are refused with one line, and table values
     outside the training range are warned about. Labels come back in the type the training
     labels had (integers stay integers). ``notes`` say what the last call ignored or noticed.

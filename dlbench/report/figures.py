@@ -1,8 +1,8 @@
 """Figures of the report as inline SVG strings (matplotlib, Agg/SVG, no pyplot state).
 
 Owns drawing: learning curves (error rate, log-log) with seed bands, fitted scaling laws with their
-extrapolation, error against compute with the Pareto front of fit time, and the critical-difference
-diagram; ``labels`` places the names on them. It draws the findings of ``summary`` and computes nothing new. Output is deterministic (a fixed SVG hash salt
+extrapolation, error against compute with the Pareto front of fit time, the critical-difference
+diagram and, for series, a few training series per class; ``labels`` places the names on them. It draws the findings of ``summary`` and computes nothing new. Output is deterministic (a fixed SVG hash salt
 per figure, no dates in the metadata) and safe to inline: matplotlib escapes text in SVG, the
 XML prolog is dropped and element ids are unique per figure.
 """
@@ -63,6 +63,34 @@ def to_svg(fig, key: str) -> str:
     svg = re.sub(r'(<path\b[^>]*?\sd=")([^"]*)"', lambda m: m.group(1) + _compact_path(m.group(2)) + '"', svg)
     svg = re.sub(r">\s+<", "><", svg)  # indentation between elements
     return svg.replace("<svg ", '<svg role="img" ', 1)
+
+
+#: Class colours of the series figure (matplotlib's tab10).
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+def series_by_class(found: TaskFindings) -> str | None:
+    """A few training series of each class (from the data audit), one small panel per class, the
+    channels of a series in shades of one colour."""
+    examples = (found.audit or {}).get("series_examples")
+    if not examples:
+        return None
+    classes = list(examples)
+    cols = min(4, len(classes))
+    rows = math.ceil(len(classes) / cols)
+    with _figure("series", WIDTH, 1.15 * rows + 0.3, nrows=rows, ncols=cols, squeeze=False,
+                 sharex=True) as (fig, axes):
+        for ax in axes.ravel()[len(classes):]:
+            ax.set_visible(False)
+        for k, (label, series) in enumerate(examples.items()):
+            ax = axes.ravel()[k]
+            color = PALETTE[k % len(PALETTE)]
+            for channels in series:
+                for c, values in enumerate(channels):
+                    ax.plot(range(len(values)), values, lw=0.8, alpha=0.85 - 0.2 * c, color=color)
+            ax.set_title(short(str(label), 24), fontsize=FONT_PT)
+            ax.tick_params(labelsize=FONT_PT - 1)
+        return to_svg(fig, "series")
 
 
 def _compact_path(d: str) -> str:

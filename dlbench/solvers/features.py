@@ -2,7 +2,8 @@
 
 Owns the unfitted scikit-learn transformers behind one entry point, :func:`features_for`:
 one-hot/impute/scale for tables, TF-IDF word and character n-grams for text, raw pixels or
-HOG descriptors for images. It does not own the learners put after them (``shallow``).
+HOG descriptors for images, raw values, summary statistics or MiniRocket-style features for
+series (:mod:`dlbench.solvers.series`). It does not own the learners put after them (``shallow``).
 """
 
 from __future__ import annotations
@@ -117,12 +118,14 @@ def image_features(features: str = "pixels"):
 
 
 def features_for(modality: str, X, *, scale: bool = True, dense: bool = False, features: str = "pixels",
-                 word_ngrams: int = 2, char_ngrams: int = 5, vocabulary_size: int = 50000):
+                 word_ngrams: int = 2, char_ngrams: int = 5, vocabulary_size: int = 50000,
+                 series_features: str = "raw", seed: int = 0):
     """The unfitted feature transformer for ``modality``; options of other modalities are ignored.
 
     ``X`` gives a table its column types. Tables: ``scale`` standardises the numeric columns,
     ``dense`` forbids sparse output. Text: ``word_ngrams``, ``char_ngrams`` and
     ``vocabulary_size`` (see :func:`text_features`). Images: ``features`` is ``pixels`` or ``hog``.
+    Series: ``series_features`` is ``raw``, ``summary`` or ``minirocket``, standardised with ``scale``.
     """
     if modality == "tabular":
         return tabular_features(X, scale=scale, dense=dense)
@@ -130,6 +133,14 @@ def features_for(modality: str, X, *, scale: bool = True, dense: bool = False, f
         return text_features(word_ngrams, char_ngrams, vocabulary_size)
     if modality == "image":
         return image_features(features)
+    if modality == "signal":
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        from dlbench.solvers.series import series_features as series
+
+        steps = [series(series_features, seed=seed)]
+        return make_pipeline(*steps, StandardScaler()) if scale else steps[0]
     raise ValueError(f"unknown modality {modality!r}")
 
 

@@ -64,7 +64,7 @@ def _worker_task(spec_json: str):
     spec = json.loads(spec_json)
     registry = discover(spec["tasks_dir"])
     task = resolve_task(spec["task"], registry, target=spec["target"], text_column=spec["text_column"],
-                        test=spec["test"], task_name=spec.get("name"))
+                        test=spec["test"], task_name=spec.get("name"), modality=spec.get("modality"))
     return registry, task, task.load()
 
 

@@ -91,11 +91,11 @@ class KerasSolver(Solver):
         y = np.asarray(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         fit_idx, val_idx = np.arange(len(y)), None
-        if self.validation_fraction and len(y) >= 20:
+        if self._validates(len(y)):
             fit_idx, val_idx = stratified_split(codes, self.validation_fraction, seed=self.seed)
         X_fit = take(X, fit_idx)
         self.model_ = self._build(X_fit, len(self.classes_))
-        steps = max(1, int(np.ceil(len(fit_idx) / self.batch_size))) * self.epochs
+        steps = max(1, int(np.ceil(len(fit_idx) / self._batch_for(len(fit_idx))))) * self.epochs
         schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate, decay_steps=steps, alpha=0.05)
         self.model_.compile(
             optimizer=keras.optimizers.Adam(schedule),
@@ -143,7 +143,15 @@ class KerasSolver(Solver):
         data = tf.data.Dataset.from_tensor_slices(inputs if codes is None else (inputs, codes))
         if shuffle:
             data = data.shuffle(len(codes), seed=self.seed, reshuffle_each_iteration=True)
-        return self._pipeline(data).batch(self.batch_size if codes is not None else 512)
+        return self._pipeline(data).batch(self._batch_for(len(codes)) if codes is not None else 512)
+
+    def _validates(self, n: int) -> bool:
+        """Whether a fit on ``n`` examples holds some out for early stopping (default: from 20 examples on)."""
+        return bool(self.validation_fraction) and n >= 20
+
+    def _batch_for(self, n: int) -> int:
+        """The training batch size for ``n`` training examples (default: ``batch_size``)."""
+        return self.batch_size
 
     def _pipeline(self, data):
         """``data`` on ``n_threads`` threads and without autotuning: its background thread has

@@ -1,4 +1,4 @@
-"""The multilayer perceptron, for columns (Keras preprocessing layers) and for pixels.
+"""The multilayer perceptron, for columns (Keras preprocessing layers), pixels and series.
 
 Owns one solver.
 """
@@ -14,10 +14,12 @@ from dlbench.solvers.features import category_strings, finite_numbers
 
 
 class MLP(KerasSolver):
-    """A multilayer perceptron: Keras preprocessing for columns, or flattened pixels."""
+    """A multilayer perceptron: Keras preprocessing for columns, flattened pixels, or flattened
+    series normalised per channel (it sees no time axis: the baseline the convolutional and
+    recurrent networks of ``deep.signal`` are measured against)."""
 
     name = "mlp"
-    modalities = ("tabular", "image")
+    modalities = ("tabular", "image", "signal")
     description = "Two hidden ReLU layers with dropout; Normalization/StringLookup layers for columns."
 
     def _split_columns(self, X):
@@ -61,6 +63,11 @@ class MLP(KerasSolver):
                 encoded.append(lookup(inp))
             x = encoded[0] if len(encoded) == 1 else layers.Concatenate()(encoded)
             model_inputs = {inp.name: inp for inp in inputs}
+        elif X.ndim == 3:  # series (N, T, C)
+            model_inputs = keras.Input(shape=X.shape[1:])
+            norm = layers.Normalization(axis=-1)
+            norm.adapt(X)
+            x = layers.Flatten()(norm(model_inputs))
         else:
             model_inputs = keras.Input(shape=X.shape[1:])
             x = layers.Flatten()(layers.Rescaling(1 / 255)(model_inputs))

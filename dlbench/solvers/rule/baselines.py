@@ -28,7 +28,7 @@ class Majority(Solver):
 
     name = "majority"
     family = "rule"
-    modalities = ("tabular", "image", "text")
+    modalities = ("tabular", "image", "text", "signal")
     description = "Always predicts the most frequent class of the training data."
 
     def fit(self, X, y) -> "Majority":
@@ -52,7 +52,9 @@ class OneR(Solver):
     most accurate on the training data wins (the first one on ties). Numeric columns are cut
     at ``n_bins`` training quantiles, categorical columns use their values, a missing value is
     a value of its own. For images every pixel (and channel) is a feature, cut into
-    ``n_bins`` equal intensity bins. Bins holding less than ``min_bin_fraction`` of the
+    ``n_bins`` equal intensity bins. For series the features are simple statistics of each
+    channel (mean, spread, minimum, peak, where the peak is, dominant frequency; see
+    :func:`dlbench.data.signals.summary_table`), binned like numeric columns. Bins holding less than ``min_bin_fraction`` of the
     training examples are pooled into one "other" bin, which also takes values never seen in
     training (Holte's small-bucket guard against picking an ID-like column).
 
@@ -66,7 +68,7 @@ class OneR(Solver):
 
     name = "one-r"
     family = "rule"
-    modalities = ("tabular", "image")
+    modalities = ("tabular", "image", "signal")
     description = "Holte's OneR: the single feature whose binned values best predict the class."
 
     def __init__(self, n_bins: int = 6, min_bin_fraction: float = 0.01):
@@ -135,7 +137,21 @@ class OneR(Solver):
             )
         return counts
 
+    @staticmethod
+    def _statistics(X):
+        """Series as a table of per-channel summary statistics; other inputs unchanged."""
+        if hasattr(X, "columns") or np.asarray(X).ndim != 3:
+            return X
+        import pandas as pd
+
+        from dlbench.data.signals import summary_names, summary_table
+
+        X = np.asarray(X)
+        return pd.DataFrame(summary_table(X), columns=summary_names(X.shape[2]))
+
     def fit(self, X, y) -> "OneR":
+        self._check_modality(X)
+        X = self._statistics(X)
         self.classes_, y_codes, prior = encode_labels(y)
         encoders = self._fit_encoders(X)
         codes = self._codes(X, encoders)
@@ -155,6 +171,7 @@ class OneR(Solver):
         return self
 
     def predict_proba(self, X) -> np.ndarray:
+        X = self._statistics(X)
         if self.encoder_[0] == "image":
             codes = self._encode(np.asarray(X).reshape(len(X), -1)[:, self.feature_], self.encoder_)
         else:

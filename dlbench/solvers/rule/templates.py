@@ -1,4 +1,4 @@
-"""The nearest class template for images: the mean image of each class, matched by distance.
+"""The nearest class template for images and series: the mean example of each class, matched by distance.
 
 Owns one solver. It learns no weights beyond one template per class.
 """
@@ -12,9 +12,9 @@ from dlbench.solvers.rule.common import encode_labels
 
 
 class NearestTemplate(Solver):
-    """Nearest class template: the mean training image of each class, and the closest one wins.
+    """Nearest class template: the mean training image (or series) of each class, and the closest one wins.
 
-    Owns the templates (pixels scaled to [0, 1]) and the Euclidean distance to them;
+    Owns the templates (pixels scaled to [0, 1]; series as they are) and the Euclidean distance to them;
     probabilities are a softmax of the negative distances divided by ``temperature``.
     ``temperature`` changes the probabilities only, never the predicted class, so it is not
     tuned (tuning scores accuracy).
@@ -29,17 +29,17 @@ class NearestTemplate(Solver):
 
     name = "nearest-template"
     family = "rule"
-    modalities = ("image",)
-    description = "Mean image per class as its template; predicts the nearest template (Euclidean)."
+    modalities = ("image", "signal")
+    description = "Mean image or series per class as its template; predicts the nearest template (Euclidean)."
 
     def __init__(self, temperature: float = 1.0):
         self.temperature = temperature
 
     def fit(self, X, y) -> "NearestTemplate":
-        self._check_modality(X)
+        self.scale_ = 255.0 if self._check_modality(X) == "image" else 1.0
         self.classes_, codes, _ = encode_labels(y)
         pixels = np.asarray(X).reshape(len(X), -1)
-        self.templates_ = np.stack([pixels[codes == k].mean(axis=0, dtype=np.float64) / 255.0
+        self.templates_ = np.stack([pixels[codes == k].mean(axis=0, dtype=np.float64) / self.scale_
                                     for k in range(len(self.classes_))])
         return self
 
@@ -49,7 +49,7 @@ class NearestTemplate(Solver):
         sq_templates = (self.templates_ ** 2).sum(axis=1)
         out = []
         for start in range(0, len(pixels), 4096):
-            chunk = pixels[start:start + 4096].astype(np.float64) / 255.0
+            chunk = pixels[start:start + 4096].astype(np.float64) / self.scale_
             d2 = (chunk ** 2).sum(axis=1, keepdims=True) - 2 * chunk @ self.templates_.T + sq_templates
             logits = -np.sqrt(np.maximum(d2, 0.0)) / self.temperature
             e = np.exp(logits - logits.max(axis=1, keepdims=True))

@@ -19,8 +19,9 @@ class SklearnSolver(Solver):
     """A scikit-learn pipeline: the modality's features, then :meth:`_estimator`.
 
     Owns the feature parameters every shallow solver takes (``features`` for images;
-    ``word_ngrams``, ``char_ngrams``, ``vocabulary_size`` for text, see
-    :func:`~dlbench.solvers.features.features_for`) and ``seed``. Labels are encoded as
+    ``word_ngrams``, ``char_ngrams``, ``vocabulary_size`` for text; ``series_features`` for series:
+    ``raw`` values, ``summary`` statistics or ``minirocket`` features, ``auto`` being the class's
+    :attr:`default_series_features`; see :func:`~dlbench.solvers.features.features_for`) and ``seed``. Labels are encoded as
     ``0..K-1`` before fitting, so ``predict_proba`` columns follow ``classes_`` for every
     estimator. Estimators without ``predict_proba`` (the SVMs) return the softmax of their
     decision function: scores whose argmax is the prediction, not calibrated probabilities.
@@ -29,17 +30,21 @@ class SklearnSolver(Solver):
     """
 
     family = "shallow"
-    modalities = ("tabular", "image", "text")
+    modalities = ("tabular", "image", "text", "signal")
+    #: The series features of ``series_features="auto"``: raw values for distance and linear
+    #: models, summary statistics for trees (a split on one time step means little).
+    default_series_features: ClassVar[str] = "raw"
     #: Standardise numeric columns (tree models do not need it).
     scale_features: ClassVar[bool] = True
     #: Tabular features as a dense array, never sparse (for learners that need it).
     dense_features: ClassVar[bool] = False
     modality_params = {"features": ("image",), "word_ngrams": ("text",), "char_ngrams": ("text",),
-                       "vocabulary_size": ("text",)}
+                       "vocabulary_size": ("text",), "series_features": ("signal",)}
 
     def __init__(self, features: str = "pixels", word_ngrams: int = 2, char_ngrams: int = 5,
-                 vocabulary_size: int = 50000, seed: int = 0):
+                 vocabulary_size: int = 50000, series_features: str = "auto", seed: int = 0):
         self.features = features
+        self.series_features = series_features
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.vocabulary_size = vocabulary_size
@@ -53,6 +58,8 @@ class SklearnSolver(Solver):
         elif modality == "text":
             hp.Choice("word_ngrams", [1, 2, 3])
             hp.Choice("char_ngrams", [0, 3, 5])
+        elif modality == "signal":
+            hp.Choice("series_features", ["raw", "summary"])
 
     def _estimator(self, modality: str, n_samples: int):
         """The unfitted scikit-learn estimator for ``n_samples`` training examples of ``modality``."""
@@ -69,6 +76,8 @@ class SklearnSolver(Solver):
         features = features_for(
             modality, X, scale=self.scale_features, dense=self.dense_features, features=self.features,
             word_ngrams=self.word_ngrams, char_ngrams=self.char_ngrams, vocabulary_size=self.vocabulary_size,
+            series_features=self.default_series_features if self.series_features == "auto" else self.series_features,
+            seed=self.seed,
         )
         self.pipeline_ = Pipeline([("features", features), ("model", self._estimator(modality, len(codes)))])
         self.pipeline_.fit(X, codes)

@@ -23,6 +23,7 @@ class DecisionTree(SklearnSolver):
     cost_rank = 1
     description = "A decision tree on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
+    default_series_features = "summary"
     size_params = ("size",)
 
     @classmethod
@@ -75,6 +76,7 @@ class RandomForest(SklearnSolver):
     cost_rank = 1
     description = "A random forest on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
+    default_series_features = "summary"
     epoch_param = "n_estimators"
     size_params = ("n_estimators",)
 
@@ -118,6 +120,7 @@ class XGBoost(SklearnSolver):
     cost_rank = 1
     description = "Gradient-boosted trees (XGBoost) on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
+    default_series_features = "summary"
     dense_features = True
     epoch_param = "n_estimators"
     size_params = ("n_estimators",)
