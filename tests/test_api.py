@@ -154,3 +154,20 @@ def test_events_reach_a_progress_callable_and_an_interrupted_run_reads_back(wine
     assert "interrupted" in r.info["stopped"] and r.leaderboard()["solver"].tolist()
     resumed = dlbench.resume(folder, executor="local", progress=False)
     assert len(resumed.results[resumed.results["family"] != "ensemble"]) == 4 * 2
+
+
+def test_image_and_series_arrays_run_and_their_winner_predicts_the_same_arrays(tmp_path):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = np.round(digits.images * 255 / 16).astype(np.uint8)  # (N, 8, 8): the channel axis is added
+    rng = np.random.default_rng(0)
+    series = rng.normal(size=(120, 30, 2)).astype("float32")
+    for data, solvers, modality in (((images, digits.target), ["majority", "nearest-template"], "image"),
+                                    ((series, (series[:, :, 0].mean(1) > 0).astype(int)), ["majority", "one-r"],
+                                     "signal")):
+        r = dlbench.run(data, solvers=solvers, sizes=["full"], seeds=1, trials=1, executor="local", out=tmp_path,
+                        progress=False)
+        assert r.info["tasks"][0]["modality"] == modality and set(r.results["status"]) == {"ok"}
+        predicted = r.winner.predict(data[0][:20])
+        assert predicted.dtype.kind == "i" and len(predicted) == 20

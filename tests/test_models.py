@@ -234,7 +234,7 @@ def test_digits_labels_come_back_as_integers_that_reproduce_the_test_accuracy(di
     (lambda d: d.images, "got float64 with values 0 to 16: scale them to 0-255"),  # scikit-learn's own images
     (lambda d: d.images[..., None] / 16, "got float64 with values 0 to 1"),
     (lambda d: d.images.astype(np.uint8)[..., None], "brightest pixel is 16"),  # uint8, but on the 0-16 scale
-    (lambda d: np.round(d.images * 255 / 16).astype(np.uint8), "add the channel axis with X[..., None]"),
+    (lambda d: np.round(d.images * 255 / 16).astype(np.uint8)[:, :4], "of shape (N, 8, 8, 1) as in training, got"),
     (lambda d: np.round(d.data * 255 / 16).astype(np.uint8), "of shape (N, 8, 8, 1) as in training, got (1797, 64)"),
 ])
 def test_images_unlike_the_training_images_are_refused_with_one_line(digits_run, make, expected):
@@ -243,6 +243,13 @@ def test_images_unlike_the_training_images_are_refused_with_one_line(digits_run,
     with pytest.raises(dlbench.UsageError) as error:
         model.predict(make(digits))
     assert expected in str(error.value) and "\n" not in str(error.value)
+
+
+def test_grey_images_without_their_channel_axis_predict_as_with_it(digits_run):
+    digits, _ = _digits_test_split()
+    model = dlbench.load_model(digits_run)
+    images = np.round(digits.images * 255 / 16).astype(np.uint8)
+    assert np.array_equal(model.predict(images), model.predict(images[..., None]))
 
 
 def test_predicting_a_csv_with_an_image_model_says_what_an_image_model_takes(digits_run, tmp_path, cli):

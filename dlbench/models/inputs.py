@@ -116,8 +116,7 @@ def _images(images: np.ndarray, schema: dict[str, Any]) -> np.ndarray:
         raise UsageError(f"images must be uint8 pixel values 0-255 as in training, got {images.dtype} with {seen}: "
                          "scale them to 0-255 and cast with .astype(np.uint8)")
     if images.ndim == len(shape) and images.shape[1:] == shape[:-1] and shape[-1] == 1:
-        raise UsageError(f"images must have the shape {expected} as in training, got {images.shape}: "
-                         "add the channel axis with X[..., None]")
+        images = images[..., None]  # grey images without their channel axis, as dlbench.run also takes them
     if images.ndim != len(shape) + 1 or images.shape[1:] != shape:
         raise UsageError(f"images must be an array of shape {expected} as in training, got {images.shape}: "
                          "resize them (`dlbench predict` on a folder of image files does it for you)")
