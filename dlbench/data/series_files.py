@@ -136,16 +136,9 @@ class SignalCSVTask(PathTask):
 
 def _series_rows(path: Path, target: str, notes):
     """``(N, T, 1)`` series and labels from a CSV with one series a row; a non-number is an error."""
-    import pandas as pd
-
     X, y = _read_labelled_table(path, target, None, notes=notes)
-    values = X.apply(pd.to_numeric, errors="coerce")
-    bad = values.isna() & X.notna()
-    if bad.to_numpy().any():
-        row, col = np.argwhere(bad.to_numpy())[0]
-        raise UsageError(f"{path}: column {X.columns[col]!r} of data row {row + 1} holds {X.iat[row, col]!r}, not a "
-                         "number: a series CSV holds numbers besides the target column")
-    return signals.as_series(values.to_numpy(dtype=np.float64), where=str(path)), y
+    values = signals.numbers(X, path, "a series CSV holds numbers besides the target column")
+    return signals.as_series(values, where=str(path)), y
 
 
 def _signal_csv_task(root: Path, test_root: Path | None, target, text_column) -> Task:

@@ -21,6 +21,20 @@ from dlbench.core.errors import UsageError
 from dlbench.core.series import as_series, resample  # noqa: F401 - the modality's array form, re-exported
 
 
+def numbers(frame, path, hint: str) -> np.ndarray:
+    """The values of a table of series (one a row) as float64; a cell that is not a number is a
+    one-line error naming it, ending with ``hint``."""
+    import pandas as pd
+
+    values = frame.apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() & frame.notna()
+    if bad.to_numpy().any():
+        row, col = np.argwhere(bad.to_numpy())[0]
+        raise UsageError(f"{path}: column {frame.columns[col]!r} of data row {row + 1} holds {frame.iat[row, col]!r}, "
+                         f"not a number: {hint}")
+    return values.to_numpy(dtype=np.float64)
+
+
 def lengths_differ(X) -> bool:
     return len({len(s) for s in X}) > 1
 

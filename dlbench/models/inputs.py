@@ -250,15 +250,7 @@ def _read_series(path: Path, schema: dict[str, Any], notes: list[str] | None):
         frame = frame.drop(columns=[target])
         if notes is not None:
             notes.append(f"ignored the column {target!r}: it is the target the model predicts")
-    import pandas as pd
-
-    values = frame.apply(pd.to_numeric, errors="coerce")
-    bad = values.isna() & frame.notna()
-    if bad.to_numpy().any():
-        row, col = np.argwhere(bad.to_numpy())[0]
-        raise UsageError(f"{path}: column {frame.columns[col]!r} of data row {row + 1} holds {frame.iat[row, col]!r}, "
-                         "not a number: give one series of numbers a row")
-    return values.to_numpy(dtype=np.float64)
+    return signals.numbers(frame, path, "give one series of numbers a row")
 
 
 def _read_images(path: Path, schema: dict[str, Any]):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from dlbench.analysis.task_findings import TaskFindings
+from dlbench.report.series_figure import series_by_class
 from dlbench.report import figures
 from dlbench.report.model_sizes import model_sizes
 
@@ -104,7 +105,7 @@ SECTIONS: list[Section] = [
             lambda s: _figure(model_sizes)(s) if s.capacity else None, "Model size"),
     Section("compute", "compute.html", _figure(figures.compute_tradeoffs), "Accuracy against compute", folded=True),
     Section("series", "series.html",
-            lambda s: _figure(figures.series_by_class)(s) if (s.audit or {}).get("series_examples") else None,
+            lambda s: _figure(series_by_class)(s) if (s.audit or {}).get("series_examples") else None,
             "Training series by class"),
     Section("confusion", "confusion.html", _confusion, "Confusion matrix of the best solver", folded=True),
     Section("audit", "audit.html", lambda s: {"a": s.audit}, "Data audit", folded=True),
