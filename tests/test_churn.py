@@ -39,3 +39,13 @@ def test_the_report_draws_the_bayes_error(tmp_path):
     assert r.findings.task("churn").audit["bayes_accuracy"] == Churn(n_samples=1200).load().bayes_accuracy
     page = r.report_path.read_text(encoding="utf-8")
     assert "Bayes error" in page and "The dashed line is the Bayes error" in page
+    # A run folder from before the Bayes accuracy was audited still rebuilds, without the line.
+    from dlbench.core.folder import RunFolder
+    from dlbench.report.html import rebuild
+
+    folder = RunFolder(r.path)
+    info = folder.read_info()
+    for audit in info["audit"].values():
+        del audit["bayes_accuracy"]
+    folder.write_info(info)
+    assert "Bayes error" not in rebuild(r.path).read_text(encoding="utf-8")
