@@ -51,10 +51,6 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def _csv_list(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
-
-
 @click.group(context_settings=CONTEXT)
 @click.version_option(package_name="dlbench")
 @click.option(

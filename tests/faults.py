@@ -26,6 +26,20 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+def usage_error(path, **kwargs) -> str:
+    """The one-line message of the UsageError that ``task_from_path(...).load()`` raises."""
+    import pytest
+
+    from dlbench import UsageError
+    from dlbench.data.byod import task_from_path
+
+    with pytest.raises(UsageError) as info:
+        task_from_path(path, **kwargs).load()
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
 #: The smallest run: two cheap solvers, one size, one seed, no tuning.
 TINY = ["--solvers", "majority,logreg", "--sizes", "20", "--seeds", "1", "--trials", "1"]
 

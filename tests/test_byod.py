@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from faults import usage_error
 from dlbench import Task, UsageError
 from dlbench.data.byod import task_from_path
 from dlbench.core.task import column_kinds
@@ -39,15 +40,6 @@ def make_images(root, sizes_by_class, mode="L"):
             color = 200 if mode == "L" else (200, 10, 30)
             Image.new(mode, (w, h), color).save(root / label / f"{i}.png")
     return root
-
-
-def usage_error(path, **kwargs) -> str:
-    """The one-line message of the UsageError that ``task_from_path(...).load()`` raises."""
-    with pytest.raises(UsageError) as info:
-        task_from_path(path, **kwargs).load()
-    message = str(info.value)
-    assert "\n" not in message
-    return message
 
 
 # --- tables -----------------------------------------------------------------------------------

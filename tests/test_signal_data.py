@@ -6,18 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from faults import usage_error
 from dlbench import UsageError
 from dlbench.core.registry import discover
 from dlbench.data.byod import task_from_path
 from dlbench.data.signals import as_series, read_ts, write_ts
-
-
-def usage_error(path, **kwargs) -> str:
-    with pytest.raises(UsageError) as info:
-        task_from_path(path, **kwargs).load()
-    message = str(info.value)
-    assert "\n" not in message
-    return message
 
 
 def sensor_series(n: int, seed: int, length: int = 48, channels: int = 1):

@@ -114,7 +114,7 @@ def _listener(progress):
 
     if progress is False:
         return events.ignore, lambda: None
-    if callable(progress) and progress is not True:
+    if callable(progress):
         return progress, lambda: None
     from dlbench.api.notebook import NotebookProgress, in_notebook
 

@@ -37,12 +37,10 @@ class NotebookProgress:
             except ImportError:
                 from tqdm import tqdm
 
-            cells = [(j.cell.key, (j.cell.solver, j.cell.scale), j.solver_cls.family, j.cell.train_size)
-                     for j in event.jobs]
-            self.estimator = Estimator(cells, min(event.workers, max(1, len(cells))))
+            self.estimator = Estimator.of_jobs(event.jobs, event.workers)
             self.started: dict = {}
             self.failed = 0
-            self.bar = tqdm(total=len(cells), desc="dlbench", unit="cell", dynamic_ncols=True)
+            self.bar = tqdm(total=len(event.jobs), desc="dlbench", unit="cell", dynamic_ncols=True)
         elif isinstance(event, events.CellStarted) and self.bar is not None:
             self.started[event.job.cell.key] = time.perf_counter()
             self.bar.set_description(event.job.cell.label, refresh=False)

@@ -112,8 +112,7 @@ class RunResult:
         """The exported model of ``task``'s winner, or of the best solver of ``family``, loaded to predict."""
         from dlbench.models.loaded import load_model
 
-        return load_model(self.path, self._task(task) if task or len(self.tasks) != 1 else None,
-                          role="winner" if family is None else f"best-{family}")
+        return load_model(self.path, self._task(task), role="winner" if family is None else f"best-{family}")
 
     @property
     def winner(self):

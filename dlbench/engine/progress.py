@@ -42,6 +42,15 @@ class Estimator:
         self.seen: dict[str, list[tuple[int, float]]] = defaultdict(list)  # solver -> (size, seconds)
         self.family_of: dict[str, str] = {}
 
+    @classmethod
+    def of_jobs(cls, jobs: list, workers: int) -> "Estimator":
+        """The estimator of a run's planned jobs (:class:`~dlbench.engine.executors.job.Job`), at most
+        ``workers`` at once. A solver at another model size costs differently: each scale is a solver
+        of its own here."""
+        cells = [(job.cell.key, (job.cell.solver, job.cell.scale), job.solver_cls.family, job.cell.train_size)
+                 for job in jobs]
+        return cls(cells, min(workers, max(1, len(jobs))))
+
     def done(self, key: Any, seconds: float) -> None:
         solver, family, size = self.pending.pop(key, (None, None, None))
         if solver is not None:
@@ -172,10 +181,7 @@ class RunProgress:
     def _start(self, jobs: list, workers: int) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        # A solver at another model size costs differently: each scale is a solver of its own here.
-        cells = [(job.cell.key, (job.cell.solver, job.cell.scale), job.solver_cls.family, job.cell.train_size)
-                 for job in jobs]
-        self.estimator = Estimator(cells, min(workers, max(1, len(jobs))))
+        self.estimator = Estimator.of_jobs(jobs, workers)
         self.started_at: dict[Any, float] = {}
         self.running: list[str] = []
         self.failed = 0
