@@ -172,7 +172,10 @@ def info(ctx: click.Context, task: str, target, text_column, modality, test_path
 @click.option("--tune-time", help="Tuning time limit per cell, e.g. 60s or 2m.")
 @click.option("--trial-timeout", help="Hard limit for one trial or refit, e.g. 30s.")
 @click.option("--budget", help="Hard limit for the whole run, e.g. 10m or 1h.")
-@click.option("--cell-timeout", help="Hard limit for one cell (tuning + refits), e.g. 5m.")
+@click.option("--cell-timeout", help="Hard limit for one cell (tuning + refits), e.g. 5m (default: half the "
+                                     "--budget, else 1h); a cell predicted to take longer is skipped, not started.")
+@click.option("--no-discard", "no_discard", is_flag=True,
+              help="Run every cell: no solver stopped by its learning curve, no seed left out by the seed rule.")
 @click.option("--executor", default="processes", show_default=True,
               help="Where cells run: processes, local, dask (needs the dask extra), or a registered executor.")
 @click.option("--workers", type=click.IntRange(min=1),
@@ -193,8 +196,8 @@ def info(ctx: click.Context, task: str, target, text_column, modality, test_path
 @click.option("--open", "open_report", is_flag=True, help="Open the report in your browser when the run ends.")
 @click.pass_context
 def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, scales, scaling_study, seeds, seed, trials, tuner, tune_time,
-        trial_timeout, budget, cell_timeout, executor, workers, threads, scheduler, target_score, resume_dir, out, export,
-        target, text_column, modality, test_path, task_name, open_report) -> None:
+        trial_timeout, budget, cell_timeout, no_discard, executor, workers, threads, scheduler, target_score, resume_dir,
+        out, export, target, text_column, modality, test_path, task_name, open_report) -> None:
     """Train rule-based, shallow and deep solvers on each task, at growing training-set sizes.
 
     TASK_OR_PATH is a registered task name (parameters as name:key=value,...), a CSV file
@@ -225,7 +228,7 @@ def run(ctx: click.Context, tasks, families, solvers, quick, thorough, sizes, sc
                 preset="quick" if quick else "thorough" if thorough else "default", sizes=sizes,
                 scales=list(SCALING_STUDY) if scaling_study else scales, seeds=seeds, trials=trials, tuner=tuner,
                 tune_time=tune_time, trial_timeout=trial_timeout, budget=budget, cell_timeout=cell_timeout,
-                executor=executor, workers=workers, threads=threads, scheduler=scheduler, target_score=target_score,
+                discard=not no_discard, executor=executor, workers=workers, threads=threads, scheduler=scheduler, target_score=target_score,
                 export=export, progress=display)
     finally:
         display.close()

@@ -94,6 +94,21 @@ def test_with_several_seeds_the_first_seeds_full_size_cells_go_first_the_familie
     assert [n for n, _ in rest] == sorted(n for n, _ in rest) and (120, 3) not in rest and len(jobs) == 24
 
 
+def test_a_large_task_runs_each_sizes_first_seed_before_the_others():
+    """So a solver's curve and the spread of its seeds are known before its next cell starts."""
+    jobs = run_order(_jobs([3, 4]), {"t": [30, 60, 120]}, 3, 2, curve_first={"t"})
+    order = [(j.cell.train_size, j.cell.seed) for j in jobs]
+    assert order == sorted(order, key=lambda o: (o[0], o[1] != 3)) and len(jobs) == 24
+    assert [j.cell.solver for j in jobs[:4]] == ["cnn", "knn", "xgboost", "majority"]
+
+
+def test_under_a_budget_the_other_seeds_come_after_the_first_seeds_whole_curve():
+    from dlbench.engine.plan import stage_order
+
+    jobs = stage_order(_jobs([3, 4]), {"t": [30, 60, 120]}, 3, seeds_last=True)
+    assert [j.cell.seed for j in jobs] == [3] * 12 + [4] * 12
+
+
 def test_grid_rows_are_sizes_times_seeds_times_solvers_with_nested_subsets(tmp_path, cli):
     proc = cli("run", "digits", "--families", "rule,shallow", "--solvers", "majority,logreg",
                "--sizes", "100,300,full", "--seeds", "2", "--trials", "1", "--workers", "2", "--out", tmp_path)
@@ -139,11 +154,12 @@ def test_trial_timeout_stops_a_trial_and_marks_it(misbehaving, cli):
 
 @pytest.mark.slow
 def test_budget_stops_the_run_and_reports_skipped_cells(misbehaving, cli):
-    proc = cli("run", "wine", "--solvers", "slow", "--sizes", "30,60,90,full", "--seeds", "3", "--trials", "1",
-               "--budget", "5s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
+    # The budget covers the whole command, start-up included: 10 s leave time for a few of the 24 cells.
+    proc = cli("run", "wine", "--solvers", "slow", "--sizes", "30,60,90,full", "--seeds", "6", "--trials", "1",
+               "--workers", "1", "--budget", "10s", "--out", misbehaving / "out", cwd=misbehaving, timeout=120)
     assert proc.returncode == 0, proc.stderr
     rows = rows_of(run_folder(proc.stdout))
-    assert len(rows) == 12
+    assert len(rows) == 24
     statuses = [r["status"] for r in rows]
     assert "skipped" in statuses and "ok" in statuses
     done_sizes = {int(r["train_size"]) for r in rows if r["status"] == "ok"}
@@ -153,7 +169,7 @@ def test_budget_stops_the_run_and_reports_skipped_cells(misbehaving, cli):
     assert resumed.returncode == 0, resumed.stderr
     rows = rows_of(run_folder(proc.stdout))
     keys = [(r["solver"], r["train_size"], r["seed"]) for r in rows]
-    assert len(keys) == len(set(keys)) == 12 and {r["status"] for r in rows} == {"ok"}
+    assert len(keys) == len(set(keys)) == 24 and {r["status"] for r in rows} == {"ok"}
 
 
 @pytest.mark.slow

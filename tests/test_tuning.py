@@ -175,3 +175,51 @@ def test_a_solver_predicting_by_its_probabilities_predicts_once():
     Counting.calls = 0
     labels, proba, _ = predict_once(OwnPredict().fit(X, None), X, ["a", "b"])
     assert labels.tolist() == ["b"] * 3 and proba[0].tolist() == pytest.approx([0.8, 0.2]) and Counting.calls == 1
+
+
+def test_rungs_halve_large_cells_only():
+    from dlbench.engine.tuning import FIDELITY_FROM, rungs
+
+    assert rungs(FIDELITY_FROM - 1, 10, trials=5) == [FIDELITY_FROM - 1]
+    assert rungs(64_000, 10, trials=5) == [7_111, 21_333, 64_000]
+    assert rungs(6_000, 10, trials=5) == [2_000, 6_000]  # a ninth would hold fewer than 1,000
+    assert rungs(64_000, 10, trials=2) == [64_000]  # nothing to halve
+    assert rungs(64_000, 10, trials=5, fidelity_from=None) == [64_000]
+    assert rungs(64_000, 500, trials=5) == [21_333, 64_000]  # 20 examples per class
+
+
+def test_successive_halving_over_data(tmp_path, monkeypatch):
+    """Every candidate is fitted on a ninth of the inner training part, the best third on a third,
+    the best of those on all of it; all are scored on the same validation examples."""
+    from dlbench.engine import tuning
+    from dlbench.engine.tuning import TuneConfig, tune
+
+    monkeypatch.setattr(tuning, "MIN_RUNG", 100)
+    from dlbench.solvers.shallow import LogisticRegressionSolver
+
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(3000, 5)), columns=list("abcde"))
+    y = np.where(X["a"] + 0.5 * X["b"] + rng.normal(scale=0.5, size=3000) > 0, "a", "b")
+    config = TuneConfig(tuner="hyperband", trials=5, fidelity_from=1500)
+    result = tune(LogisticRegressionSolver, LogisticRegressionSolver().get_params(), X, y, modality="tabular",
+                  config=config, seed=0, workdir=tmp_path, name="sh", isolate=False)
+    m = 2400  # 80% of 3000 for fitting, 20% for validation
+    assert [t.fit_size for t in result.trials] == [m // 9] * 5 + [m // 3] * 2 + [m]
+    assert result.rungs == [(m // 9, 5), (m // 3, 2), (m, 1)]
+    assert result.tuned_on == m // 3 and result.best.fit_size == m
+    promoted = {t.trial_id.split("@")[0] for t in result.trials[5:7]}
+    ranked = sorted(result.trials[:5], key=lambda t: -t.val_score)
+    assert promoted == {t.trial_id for t in ranked[:2]}
+    assert result.trials[-1].trial_id.split("@")[0] == max(result.trials[5:7], key=lambda t: t.val_score).trial_id.split("@")[0]
+    assert all(len(t.pred) == 600 for t in result.trials)  # the same validation split throughout
+    assert result.val_score == result.best.val_score  # one candidate at the last rung
+
+
+def test_tune_time_grows_with_the_data():
+    from dlbench.engine.tuning import TuneConfig, tune_seconds
+
+    config = TuneConfig(tune_time=60, fidelity_from=6000)
+    assert tune_seconds(config, 600) == 60 and tune_seconds(config, 60_000) == 600
+    assert tune_seconds(TuneConfig(tune_time=None), 60_000) is None

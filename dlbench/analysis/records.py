@@ -89,6 +89,7 @@ class BoardRow(Record):
     model_bytes: float | None = None
     flops: float | None = None
     untuned: float | None = None  # > 0: some seed fell back to the defaults
+    tuned_on: float | None = None  # fewest examples its configurations were last compared on (subsets at scale)
     status: str = ""  # the statuses of its cells, joined
     ok_seeds: int = 0  # seeds that finished (the interval is over these)
     accuracy_low: float | None = None  # 95% interval of the mean test accuracy

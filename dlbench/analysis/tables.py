@@ -69,6 +69,7 @@ def leaderboard(cells, task: str, evidence=None):
         model_bytes=("model_bytes", "mean"),
         flops=("flops", "mean"),
         untuned=("untuned", "max"),
+        tuned_on=("tuned_on", "min"),
         status=("status", lambda s: ", ".join(sorted(set(map(str, s))))),
     )
     size = int(largest["train_size"].max()) if len(largest) else 0

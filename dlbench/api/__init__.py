@@ -25,7 +25,7 @@ def run(data: Any = None, *, target: str | None = None, test: Any = None, name: 
         trials: int | None = None, tuner: str | None = None, tune_time=None, budget=None, preset: str = "default",
         executor: str | None = None, workers: int | None = None, export: str = "families", out="reports",
         text_column: str | None = None, modality: str | None = None, scales=None, threads: int = 1, trial_timeout=None, cell_timeout=None,
-        scheduler: str | None = None, target_score: float | None = None, tasks_dir=None, progress=None):
+        discard: bool = True, scheduler: str | None = None, target_score: float | None = None, tasks_dir=None, progress=None):
     """Run rule-based, shallow and deep solvers on ``data`` at growing training-set sizes; returns a RunResult.
 
     ``data``: a task name (``"digits"``, ``"circles:noise=0.2"``) or a path (a CSV file, an image
@@ -36,7 +36,8 @@ def run(data: Any = None, *, target: str | None = None, test: Any = None, name: 
     Lists are Python lists (or comma-separated text); durations are seconds or text such as
     ``"10m"``; ``preset`` is ``"quick"``, ``"default"`` or ``"thorough"``. ``progress``: None shows
     a notebook bar in Jupyter and the terminal display elsewhere; False shows nothing; or a
-    callable receiving each :mod:`dlbench.engine.events` event.
+    callable receiving each :mod:`dlbench.engine.events` event. ``discard=False`` runs every
+    cell (the command's ``--no-discard``).
     """
     since = time.perf_counter()
     if problem not in (None, "classification"):
@@ -50,7 +51,7 @@ def run(data: Any = None, *, target: str | None = None, test: Any = None, name: 
         raise UsageError("give at least one task name or data path, e.g. `dlbench run digits`")
     options = dict(families=families, solvers=solvers, sizes=sizes, scales=scales, seeds=seeds, seed=seed,
                    trials=trials, tuner=tuner, tune_time=tune_time, trial_timeout=trial_timeout, budget=budget,
-                   cell_timeout=cell_timeout, preset=preset, executor=executor, workers=workers, threads=threads,
+                   cell_timeout=cell_timeout, discard=discard, preset=preset, executor=executor, workers=workers, threads=threads,
                    scheduler=scheduler, target_score=target_score, export=export, out=out, tasks_dir=tasks_dir)
     from dlbench.api import inputs
     from dlbench.api.options import run_config

@@ -46,8 +46,7 @@ class NotebookProgress:
             self.bar.set_description(event.job.cell.label, refresh=False)
             self._refresh()
         elif isinstance(event, events.CellFinished) and self.bar is not None:
-            began = self.started.pop(event.job.cell.key, None)
-            self.estimator.done(event.job.cell.key, time.perf_counter() - began if began else 0.0)
+            self.estimator.ended(event.job.cell.key, self.started.pop(event.job.cell.key, None))
             if event.row["status"] in ("failed", "timeout"):
                 self.failed += 1
                 self.bar.write(f"{event.row['status']}: {event.job.cell.label}: {event.row.get('error')}")

@@ -50,7 +50,7 @@ def count(value: Any, option: str, least: int = 1) -> int | None:
 
 def run_config(*, tasks: list[str], families=None, solvers=None, sizes=None, scales=None, seeds=None, seed=0,
                trials=None, tuner=None, tune_time=None, trial_timeout=None, budget=None, cell_timeout=None,
-               preset="default", executor=None, workers=None, threads=1, scheduler=None, target_score=None,
+               discard=True, preset="default", executor=None, workers=None, threads=1, scheduler=None, target_score=None,
                export="families", out="reports", target=None, text_column=None, modality=None, test=None, name=None,
                tasks_dir=None):
     """A :class:`~dlbench.engine.config.RunConfig` from Python values (see ``dlbench.run``)."""
@@ -80,7 +80,7 @@ def run_config(*, tasks: list[str], families=None, solvers=None, sizes=None, sca
            (("tune_time", tune_time), ("trial_timeout", trial_timeout), ("budget", budget),
             ("cell_timeout", cell_timeout))},
         executor=executor or "processes", workers=count(workers, "--workers"), threads=count(threads, "--threads") or 1,
-        scheduler=scheduler, target_score=target_score, export=export,
+        scheduler=scheduler, target_score=target_score, export=export, discard=bool(discard),
     )
 
 

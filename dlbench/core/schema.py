@@ -52,7 +52,9 @@ CELL: tuple[Column, ...] = (
     Column("accuracy_low", "float", "score", "lower end of the 95% interval of accuracy over the test examples"),
     Column("accuracy_high", "float", "score", "upper end of that interval"),
     Column("macro_f1", "float", "score", "macro-averaged F1 on the test set"),
-    Column("default_accuracy", "float", "score", "test accuracy of the solver's default configuration"),
+    Column("default_accuracy", "float", "score",
+           "test accuracy of the solver's default configuration (empty in cells tuned by successive halving, "
+           "unless the defaults were chosen)"),
     Column("val_score", "float", "score",
            "validation accuracy of the chosen configuration, cross-fitted: not the number maximised to choose it"),
     Column("selection_score", "float", "tuning", "the validation accuracy that was maximised to choose it"),
@@ -60,6 +62,12 @@ CELL: tuple[Column, ...] = (
     Column("fit_cpu_seconds", "float", "compute", "CPU seconds of the final fit (all threads)"),
     Column("tune_seconds", "float", "compute", "seconds spent tuning"),
     Column("trials", "int", "tuning", "tuning trials run"),
+    Column("tuned_on", "int", "tuning",
+           "training examples the chosen configuration was last compared on: the inner training part, or (large "
+           "cells, successive halving over data) the largest subset of it two or more configurations were fitted on; "
+           "empty: one configuration only"),
+    Column("rungs", "text", "tuning",
+           "successive halving over data: configurations fitted at each subset size, e.g. 5@7,111 2@21,333 1@64,000"),
     Column("untuned", "int", "tuning",
            "1: the --budget ran out before this cell could be tuned, so it ran its defaults only (--resume tunes it)"),
     Column("epochs_trained", "int", "tuning", "epochs the final fit ran (epoch-based solvers)"),
@@ -94,6 +102,7 @@ TRIAL: tuple[Column, ...] = (
     Column("fit_seconds", "float", "compute", "seconds inside the solver's fit"),
     Column("predict_seconds", "float", "compute", "seconds inside the solver's predict"),
     Column("epochs_trained", "int", "tuning", "epochs the trial's fit ran (epoch-based solvers)"),
+    Column("fit_size", "int", "tuning", "training examples the trial was fitted on (a subset under successive halving)"),
     Column("params", "json", "tuning", "the configuration tried"),
     Column("error", "text", "status", "why the trial failed"),
 )

@@ -96,6 +96,10 @@ class Solver(Estimator):
     #: Rough fitting cost, for ordering only (0 cheap, 1 a network, 2 a slow network): under
     #: ``--budget`` the cheap solvers of each family get their full-size model first.
     cost_rank: ClassVar[int] = 0
+    #: How a cell's seconds grow with its training size n (fit and prediction together): as
+    #: ``n ** cost_growth``. It predicts a cell at a size not run yet from the largest size that
+    #: ran, so a cell predicted to overrun its limit is skipped, not started.
+    cost_growth: ClassVar[float] = 1.0
     #: The capacity parameters ``--scales`` multiplies (widths, trees, boosting rounds); empty: the
     #: solver has no size axis and runs at scale 1 only.
     size_params: ClassVar[tuple[str, ...]] = ()
@@ -165,6 +169,7 @@ class Solver(Estimator):
             "family": cls.family,
             "modalities": list(cls.modalities),
             "description": cls.description,
+            "cost_growth": cls.cost_growth,
         }
 
     def fit(self, X, y) -> "Solver":

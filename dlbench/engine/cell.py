@@ -214,7 +214,8 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         defaults = at_scale(solver_cls, defaults, cell.scale)
         trial_rows = [{**dict(zip(schema.KEY, cell.key)), **_trial_row(t)} for t in tuned.trials]
         row.update(tune_seconds=tuned.seconds, trials=len(tuned.trials), val_score=tuned.val_score,
-                   selection_score=tuned.selection_score, best_params=_public(tuned.best_params))
+                   selection_score=tuned.selection_score, best_params=_public(tuned.best_params),
+                   tuned_on=tuned.tuned_on, rungs=" ".join(f"{k}@{n:,}" for n, k in tuned.rungs) or None)
         args = (X_train, y_train, solver_cls, dataset, settings)
         best_epochs = tuned.best.epochs_trained if tuned.best else None
         keep = settings.keep_models and settings.full_sizes.get(cell.task) == cell.train_size and cell.scale == 1
@@ -229,6 +230,8 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         row.update(**fit.columns, status="ok", untuned=1 if cell.untuned and settings.tuning.trials > 1 else 0)
         if tuned.best_params == defaults:
             row.default_accuracy = row.accuracy
+        elif tuned.rungs:  # a large cell: another fit on all n only for a column would double its cost
+            row.default_accuracy = None
         else:
             default_epochs = tuned.default.epochs_trained if tuned.default else None
             try:

@@ -17,6 +17,7 @@ from dlbench.core.registry import Registry
 from dlbench.core.solver import FAMILIES
 from dlbench.core.task import Task
 from dlbench.engine import executors
+from dlbench.engine.admission import BUDGET_SHARE, DEFAULT_CELL_LIMIT
 from dlbench.engine.cell import CellSettings
 from dlbench.engine.executors.job import ExecutorOptions
 from dlbench.engine.plan import PRESETS
@@ -58,6 +59,7 @@ class RunConfig:
     threads: int = 1  # CPU threads of every fit, the same for every solver whatever --workers says
     scheduler: str | None = None
     export: str = "families"  # which models to save: none | winner | families | all
+    discard: bool = True  # stop a solver whose learning curve cannot catch up, skip seeds that add little
 
     def __post_init__(self) -> None:
         preset = PRESETS[self.preset]
@@ -83,8 +85,14 @@ class RunConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 
+    def cell_limit(self) -> float:
+        """Seconds one cell may take: ``--cell-timeout``, else a share of ``--budget``, else the default."""
+        if self.cell_timeout:
+            return self.cell_timeout
+        return self.budget * BUDGET_SHARE if self.budget else DEFAULT_CELL_LIMIT
+
     def executor_options(self) -> ExecutorOptions:
-        return ExecutorOptions(workers=self.workers, cell_timeout=self.cell_timeout, scheduler=self.scheduler,
+        return ExecutorOptions(workers=self.workers, cell_timeout=self.cell_limit(), scheduler=self.scheduler,
                                trials=self.trials)
 
     def task_spec(self, spec: str, task_names) -> dict[str, Any]:

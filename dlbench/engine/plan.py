@@ -2,8 +2,9 @@
 
 Owns turning ``--sizes``/``--seeds``/``--quick``/``--thorough`` into a list of cells, and
 their order (:func:`run_order`): smallest size first, so a run stopped early (budget,
-Ctrl-C, kill) holds a picture at the small sizes for every solver, and with several seeds the
-first seed's full-size cells before them. It does not build or run cells.
+Ctrl-C, kill) holds a picture at the small sizes for every solver, and within a size the first
+seed before the others; with several seeds the first seed's full-size cells go first, unless
+the task is large enough for its cells to depend on the curve. It does not build or run cells.
 """
 
 from __future__ import annotations
@@ -84,25 +85,38 @@ COST_RANK = {"deep": 0, "shallow": 1, "rule": 2}
 TURN_RANK = {"rule": 0, "shallow": 1, "deep": 2}
 
 
-def run_order(jobs: list, sizes: dict[str, list[int]], seed: int, seeds: int) -> list:
+def run_order(jobs: list, sizes: dict[str, list[int]], seed: int, seeds: int, curve_first: set[str] = frozenset()) -> list:
     """``jobs`` (each with ``.cell`` and ``.solver_cls``) in the order they run: :func:`stage_order`,
     but with more than one seed the full-size cells of the first, ``seed``, go first
     (:func:`full_size_first`). The costliest cells are then measured early: the time-left
-    estimate predicts the other seeds' full-size cells, often half the run, from them."""
-    ordered = stage_order(jobs, sizes)
+    estimate predicts the other seeds' full-size cells, often half the run, from them.
+
+    Tasks in ``curve_first`` keep :func:`stage_order` (every size's first-seed cells before its
+    other seeds): whether their large cells run depends on the curve and the spread of seeds
+    measured before them (``engine.admission``).
+    """
+    ordered = stage_order(jobs, sizes, seed)
     if seeds < 2:
         return ordered
-    full, rest = full_size_first(ordered, sizes, seed)
-    return full + rest
+    full, rest = full_size_first([j for j in ordered if j.cell.task not in curve_first], sizes, seed)
+    first = {j.cell.key for j in full}
+    return full + [j for j in ordered if j.cell.key not in first]
 
 
-def stage_order(jobs: list, sizes: dict[str, list[int]]) -> list:
-    """Smallest size first; within a size the costliest family first, so the cores stay busy to
-    the end, then by seed, task (in the order of ``sizes``), solver, and the biggest model first."""
+def stage_order(jobs: list, sizes: dict[str, list[int]], seed: int | None = None, seeds_last: bool = False) -> list:
+    """Smallest size first; within a size the first ``seed``'s cells first, then the costliest
+    family first, so the cores stay busy to the end, then by seed, task (in the order of
+    ``sizes``), solver, and the biggest model first. ``seeds_last``: every other seed's cells
+    after all of the first seed's."""
     tasks = list(sizes)
-    return sorted(jobs, key=lambda j: (sizes[j.cell.task].index(j.cell.train_size),
-                                       COST_RANK.get(j.solver_cls.family, 0), j.cell.seed,
-                                       tasks.index(j.cell.task), j.cell.solver, -j.cell.scale))
+
+    def key(j):
+        extra = j.cell.seed != seed
+        size = sizes[j.cell.task].index(j.cell.train_size)
+        return ((extra, size) if seeds_last else (size, extra)) + (
+            COST_RANK.get(j.solver_cls.family, 0), j.cell.seed, tasks.index(j.cell.task), j.cell.solver, -j.cell.scale)
+
+    return sorted(jobs, key=key)
 
 
 def full_size_first(jobs: list, sizes: dict[str, list[int]], seed: int,

@@ -3,7 +3,7 @@
 Owns :func:`plan`, a pure function (no files, no clock, no printing): for each task the
 training sizes, the nested subsets of every seed, the solvers that accept the task and every
 model size, minus the cells already finished, in the order they run (``plan.run_order``; under
-``--budget`` every family's full-size defaults first). It does not load data, open the run
+``--budget`` every family's full-size model first, :func:`order`). It does not load data, open the run
 folder or run anything.
 """
 
@@ -18,10 +18,12 @@ from dlbench.core.schema import CellKey
 from dlbench.core.solver import scales_for
 from dlbench.core.task import Dataset, Task
 from dlbench.data.splits import nested_order
+from dlbench.engine import admission
 from dlbench.engine.cell import Cell
 from dlbench.engine.config import RunConfig
 from dlbench.engine.executors.job import Job
 from dlbench.engine.plan import PRESETS, full_size_first, resolve_sizes, run_order, stage_order
+from dlbench.engine.tuning import TuneConfig, rungs
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,32 @@ def plan(config: RunConfig, tasks: list[TaskPlan], done: set[CellKey] = frozense
 
 
 def order(config: RunConfig, jobs: list[Job], sizes: dict[str, list[int]]) -> list[Job]:
-    """:func:`~dlbench.engine.plan.run_order`; under ``--budget`` the first seed's full-size cells go
-    first at any number of seeds, so that every family has a scored (and exportable) full-size
-    model before the budget goes to the learning curve and to tuning. With tuning on, those first
-    cells run their defaults only (``untuned``) and come again, tuned, in the plan."""
+    """:func:`~dlbench.engine.plan.run_order` (a task whose full size is large enough for cells to be
+    stopped or seeds left out, ``engine.admission``, runs its curve first); under ``--budget`` every family's full-size model of
+    the first seed goes first, the families taking turns, then the rest of the first seed's
+    learning curve, then the other seeds: what the budget leaves out is what matters least.
+
+    A task whose full-size cells tune on subsets (:func:`~dlbench.engine.tuning.rungs`) first runs
+    its smallest size (seconds) to measure every solver's cost, so a full-size cell predicted to
+    overrun is skipped, not started; its full-size cells run tuned. A smaller task's full-size
+    cells first run their defaults only (``untuned``; cheap next to tuning on all the data) and
+    come again, tuned, in the plan.
+    """
     if not config.budget:
-        return run_order(jobs, sizes, config.seed, config.seeds)
-    ordered = stage_order(jobs, sizes)
+        curve_first = {task for task, ladder in sizes.items() if ladder[-1] >= admission.SAVE_FROM}
+        return run_order(jobs, sizes, config.seed, config.seeds, curve_first)
+    ordered = stage_order(jobs, sizes, config.seed, seeds_last=True)
+    tuning = TuneConfig()
     full, rest = full_size_first(ordered, sizes, config.seed, default_scale_only=True)
+    large = {task for task, ladder in sizes.items()
+             if len(rungs(int(ladder[-1] * (1 - tuning.val_fraction)), 2, config.trials, tuning.fidelity_from)) > 1}
+    pilot = [j for j in rest if j.cell.task in large and j.cell.seed == config.seed
+             and j.cell.train_size == sizes[j.cell.task][0]]
+    first = [j for j in full if j.cell.task in large]
     if config.trials > 1:
-        return [replace(j, cell=replace(j.cell, untuned=True)) for j in full] + ordered
-    return full + rest
+        first += [replace(j, cell=replace(j.cell, untuned=True)) for j in full if j.cell.task not in large]
+        taken = {j.cell.key for j in pilot + first if not j.cell.untuned}
+        return pilot + first + [j for j in ordered if j.cell.key not in taken]
+    first += [j for j in full if j.cell.task not in large]
+    taken = {j.cell.key for j in pilot + first}
+    return pilot + first + [j for j in rest if j.cell.key not in taken]

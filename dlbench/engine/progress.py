@@ -41,6 +41,7 @@ class Estimator:
         self.workers = max(1, workers)
         self.seen: dict[str, list[tuple[int, float]]] = defaultdict(list)  # solver -> (size, seconds)
         self.family_of: dict[str, str] = {}
+        self.growth: dict[Any, float] = {}  # solver -> the exponent it declares (``Solver.cost_growth``)
 
     @classmethod
     def of_jobs(cls, jobs: list, workers: int) -> "Estimator":
@@ -49,13 +50,27 @@ class Estimator:
         of its own here."""
         cells = [(job.cell.key, (job.cell.solver, job.cell.scale), job.solver_cls.family, job.cell.train_size)
                  for job in jobs]
-        return cls(cells, min(workers, max(1, len(jobs))))
+        estimator = cls(cells, min(workers, max(1, len(jobs))))
+        estimator.growth = {(job.cell.solver, job.cell.scale): growth_of(job.solver_cls) for job in jobs}
+        return estimator
 
     def done(self, key: Any, seconds: float) -> None:
         solver, family, size = self.pending.pop(key, (None, None, None))
         if solver is not None:
-            self.seen[solver].append((size, max(float(seconds), 1e-3)))
-            self.family_of[solver] = family
+            self.learn(solver, family, size, seconds)
+
+    def ended(self, key: Any, began: float | None) -> None:
+        """A cell ended: it cost the time since ``began`` (``time.perf_counter()``); None: it was
+        skipped before it started, and costs nothing."""
+        if began is None:
+            self.pending.pop(key, None)
+        else:
+            self.done(key, time.perf_counter() - began)
+
+    def learn(self, solver: Any, family: str, size: int, seconds: float) -> None:
+        """One finished cell's cost."""
+        self.seen[solver].append((max(1, int(size)), max(float(seconds), 1e-3)))
+        self.family_of[solver] = family
 
     @staticmethod
     def _slope(groups: list[list[tuple[int, float]]]) -> float | None:
@@ -77,19 +92,20 @@ class Estimator:
             return DEFAULT_EXPONENT if family is None else self._exponent(None)
         return slope
 
-    def predict(self, solver: str, family: str, size: int) -> float | None:
+    def predict(self, solver: str, family: str, size: int, own_only: bool = False) -> float | None:
         """Predicted seconds of one cell; None before any cell finished.
 
         The (geometric) mean cost of the solver's cells at ``size`` where some finished (other
         seeds); between two sizes it finished, on the straight line between their costs (a fixed
         part and a part growing with n); below them, shrunk like the square root of n; above
-        them, grown from the largest with its own exponent (its two largest sizes) or its
+        them, grown from the largest as ``n ** cost_growth``, the exponent the solver declares
+        (:attr:`growth`), else with its own measured exponent (its two largest sizes) or its
         family's, at least :data:`MIN_EXPONENT` and at most 1.5. A solver not seen yet takes its
-        family's costs (or the run's).
+        family's costs (or the run's), unless ``own_only``: then None.
         """
-        if not self.seen:
-            return None
         own = self.seen.get(solver) or []
+        if not self.seen or (own_only and not own):
+            return None
         points = own or [p for s, pts in self.seen.items() if self.family_of.get(s) == family
                          for p in pts] or [p for pts in self.seen.values() for p in pts]
         logs = defaultdict(list)
@@ -106,6 +122,8 @@ class Estimator:
         if above:
             return cost[above[0]] * (size / above[0]) ** MIN_EXPONENT
         ref = below[-1]
+        if solver in self.growth:
+            return cost[ref] * (size / ref) ** self.growth[solver]
         slope = self._slope([_largest_two(own)]) if len({n for n, _ in own}) >= 2 else None
         b = min(max(self._exponent(family) if slope is None else slope, MIN_EXPONENT), 1.5)
         return cost[ref] * (size / ref) ** b
@@ -118,6 +136,11 @@ class Estimator:
         left = sum(max(0.0, (self.predict(solver, family, size) or 0.0) - running.get(key, 0.0))
                    for key, (solver, family, size) in self.pending.items())
         return left / min(self.workers, max(1, len(self.pending)))
+
+
+def growth_of(solver_cls) -> float:
+    """The exponent a solver class declares for how its cells' cost grows with n (1 if it does not)."""
+    return float(getattr(solver_cls, "cost_growth", 1.0) or 1.0)
 
 
 def _largest_two(points: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -212,8 +235,7 @@ class RunProgress:
         self._refresh()
 
     def _finished(self, job, row: dict) -> None:
-        began = self.started_at.pop(job.cell.key, None)
-        self.estimator.done(job.cell.key, time.perf_counter() - began if began else 0.0)
+        self.estimator.ended(job.cell.key, self.started_at.pop(job.cell.key, None))
         if job.cell.label in self.running:
             self.running.remove(job.cell.label)
         if row["status"] in ("failed", "timeout"):

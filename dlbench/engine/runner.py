@@ -30,6 +30,7 @@ from dlbench.core.schema import CellKey
 from dlbench.core.store import ResultsStore, export
 from dlbench.core.task import Task
 from dlbench.engine import events, executors
+from dlbench.engine.admission import Admission
 from dlbench.engine.config import RunConfig, select_solvers
 from dlbench.engine.ensembles import NAME as ENSEMBLE
 from dlbench.engine.environment import environment
@@ -203,7 +204,9 @@ class Run:
             return self._execute()
 
     def _execute(self) -> Path:
-        deadline = time.time() + self.config.budget if self.config.budget else None
+        deadline = None
+        if self.config.budget:  # the whole command's: start-up so far, and the ensembles, models and report after
+            deadline = time.time() + self.config.budget - self._age() - finishing_reserve(self.config.budget)
         started = time.perf_counter()
         if self.resumed:
             self._open()
@@ -247,23 +250,41 @@ class Run:
         return self.run_dir
 
     def _run_cells(self, jobs: list[Job], deadline: float | None) -> None:
-        def on_start(job: Job) -> None:
+        admission = Admission(self.sizes, self.config.seed, limit=self.config.cell_limit(),
+                              discard=self.config.discard)
+        for row in self.store.rows():  # a resumed run: the curves and costs so far
+            admission.done(row, sum(row.get(k) or 0.0 for k in ("tune_seconds", "fit_seconds", "predict_seconds")))
+        began: dict[CellKey, float] = {}
+
+        def on_start(job: Job) -> bool:
             self._check_stop()
+            why = admission.reason(job, time_left=deadline - time.time() if deadline else None)
+            if why:
+                row = failure_row(job, "skipped", why)
+                self.store.add(row)
+                admission.done(row)
+                self.emit(events.CellFinished(job, row))
+                return False
+            began[job.cell.key] = time.perf_counter()
             self.emit(events.CellStarted(job))
+            return True
 
         def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
             if not (job.cell.untuned and job.cell.key in self.store.finished_keys()):  # never over a tuned row
                 self.store.add(row, trials, predictions)
+            started = began.pop(job.cell.key, None)
+            admission.done(row, time.perf_counter() - started if started is not None else None)
             self.emit(events.CellFinished(job, row))
             self._check_stop()
 
-        self.not_run = self._executor().run(jobs, on_start, on_result, deadline)
+        pending = self._executor().run(jobs, on_start, on_result, deadline)
         self._check_stop()
         stored = self.store.rows()
         kept = {CellKey.of(r) for r in stored if r["status"] == "ok"}
-        for job in self.not_run:
+        for job in pending:
             if job.cell.key not in kept:  # an untuned full-size model stays; --resume tunes it
                 self.store.add(failure_row(job, "skipped", BUDGET_SPENT))
+        self.not_run = pending + admission.over_budget
         if self.not_run:
             self.left_out = self._left_out(stored, kept)
 
@@ -359,6 +380,12 @@ class Run:
             if not entry["saved"]:
                 self.emit(events.Note("note", f"{entry['task']} · {entry['solver']} was not exported: "
                                               f"{entry['reason']}"))
+
+
+def finishing_reserve(budget: float) -> float:
+    """Seconds of a ``--budget`` kept for what follows the cells (ensembles, exported models, the
+    report): 5% of it, at most 2 minutes."""
+    return min(120.0, 0.05 * budget)
 
 
 def process_age() -> float:

@@ -69,8 +69,9 @@ class DaskExecutor:
             raise UsageError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}; start it or fix --scheduler") from None
         futures = {}
         try:
-            for job in jobs:
-                on_start(job)
+            for job in jobs:  # all submitted at once: only what is known before any cell ends decides
+                if on_start(job) is False:  # not admitted: recorded as skipped
+                    continue
                 future = client.submit(
                     remote_cell, job.spec, job.cell.solver, job.cell.train_size, job.cell.seed, self.settings,
                     self.cell_timeout, deadline, job.cell.untuned, job.cell.scale, pure=False, retries=0,

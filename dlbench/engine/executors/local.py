@@ -23,7 +23,8 @@ class LocalExecutor:
         for i, job in enumerate(jobs):
             if deadline is not None and time.time() >= deadline:
                 return jobs[i:]
-            on_start(job)
+            if on_start(job) is False:  # not admitted: recorded as skipped
+                continue
             on_result(job, *run_cell(job.cell, job.solver_cls, job.extra_params, job.dataset, job.train_idx,
                                      self.settings))
         return []

@@ -65,7 +65,8 @@ class ProcessExecutor:
                     if deadline is not None and time.time() >= deadline:
                         break
                     job = pending.pop(0)
-                    on_start(job)
+                    if on_start(job) is False:  # not admitted: recorded as skipped
+                        continue
                     handle = isolation.start(
                         run_cell, job.cell, job.solver_cls, job.extra_params, job.dataset, job.train_idx,
                         self.settings, timeout=time_limit(self.cell_timeout, deadline), log_path=str(log_path),

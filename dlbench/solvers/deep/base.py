@@ -30,6 +30,7 @@ class KerasSolver(Solver):
     """
 
     family = "deep"
+    cost_growth = 1.0  # an epoch is linear in n; early stopping bounds the epochs
     epoch_param = "epochs"
     cost_rank = 1
     #: ``--scales`` widens the network: its dense units (subclasses add filters, embeddings).

@@ -42,6 +42,7 @@ class Ripper(Solver):
     """
 
     name = "ripper"
+    cost_growth = 1.5  # RIPPER grows and prunes rules over all examples: n log^2 n
     cost_rank = 1
     family = "rule"
     modalities = ("tabular", "text")

@@ -89,6 +89,7 @@ class RBFSVM(SklearnSolver):
     """
 
     name = "rbf-svm"
+    cost_growth = 1.9  # libsvm's fit: n^1.84 measured on MNIST-1D from 4k to 64k
     cost_rank = 1
     description = "SVM with an RBF kernel on one-hot/scaled columns, TF-IDF n-grams, pixels or HOG."
 

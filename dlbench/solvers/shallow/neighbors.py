@@ -24,6 +24,7 @@ class KNN(SklearnSolver):
     """
 
     name = "knn"
+    cost_growth = 1.0  # prediction: each test example against all n training examples
     description = "k nearest neighbours on scaled/one-hot columns, TF-IDF n-grams (cosine), pixels or HOG."
 
     def __init__(self, n_neighbors: int = 5, weight_power: float = 0.0, **kwargs):

@@ -85,6 +85,7 @@ class DTW1NN(Solver):
     """
 
     name = "dtw-1nn"
+    cost_growth = 1.0  # prediction: n training series x the test series
     family = "shallow"
     modalities = ("signal",)
     cost_rank = 1

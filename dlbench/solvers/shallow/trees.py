@@ -20,6 +20,7 @@ class DecisionTree(SklearnSolver):
     """
 
     name = "decision-tree"
+    cost_growth = 1.2  # sorting: n log n
     cost_rank = 1
     description = "A decision tree on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
@@ -73,6 +74,7 @@ class RandomForest(SklearnSolver):
     """
 
     name = "random-forest"
+    cost_growth = 1.2  # n^1.17 measured on MNIST-1D from 4k to 64k
     cost_rank = 1
     description = "A random forest on imputed/one-hot columns, TF-IDF n-grams, pixels or HOG."
     scale_features = False
