@@ -138,6 +138,10 @@ class Estimator:
         return left / min(self.workers, max(1, len(self.pending)))
 
 
+#: Skipped cells the terminal prints as they happen (the seed rule's are many, and only counted).
+NEWS = ("stopped at", "predicted to take")
+
+
 def growth_of(solver_cls) -> float:
     """The exponent a solver class declares for how its cells' cost grows with n (1 if it does not)."""
     return float(getattr(solver_cls, "cost_growth", 1.0) or 1.0)
@@ -208,6 +212,7 @@ class RunProgress:
         self.started_at: dict[Any, float] = {}
         self.running: list[str] = []
         self.failed = 0
+        self.said: set[tuple] = set()  # (solver, reason) of skipped cells already printed
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("[red]{task.fields[failed]} failed[/]"),
                                  TextColumn("elapsed {task.fields[elapsed]} · left ~{task.fields[left]}"),
@@ -242,4 +247,8 @@ class RunProgress:
             self.failed += 1
             self.progress.console.print(f"[red]{row['status']}:[/] {escape(job.cell.label)}: "
                                         f"{escape(str(row.get('error')))}")
+        elif row["status"] == "skipped" and str(row.get("error")).startswith(NEWS) and \
+                (job.cell.solver, row.get("error")) not in self.said:
+            self.said.add((job.cell.solver, row.get("error")))
+            self.progress.console.print(f"[dim]skipped: {escape(job.cell.label)}: {escape(str(row.get('error')))}[/]")
         self._refresh(advance=1)
