@@ -82,6 +82,16 @@ def _group_counts(rng: np.random.Generator, freq: np.ndarray, draws: int):
         done += b
 
 
+def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns of a 0/1 matrix (n_seeds, n) as rows (patterns, n_seeds), and how many
+    columns have each: examples with the same correctness over the seeds are interchangeable in a resample."""
+    if x.shape[0] > 52:  # beyond a float's exact integers
+        return np.unique(x.T, axis=0, return_counts=True)
+    code = (2.0 ** np.arange(x.shape[0])) @ x
+    _, first, freq = np.unique(code, return_index=True, return_counts=True)
+    return x[:, first].T, freq
+
+
 # --------------------------------------------------------------------------- intervals
 
 
@@ -152,8 +162,7 @@ def accuracy_interval(correct: Any, level: float = LEVEL, seed: int = 0,
     seed_idx = rng.integers(0, n_seeds, size=(draws, n_seeds))
     seed_w = np.bincount((seed_idx + (np.arange(draws) * n_seeds)[:, None]).ravel(),
                          minlength=draws * n_seeds).reshape(draws, n_seeds)
-    # Examples with the same correctness over the seeds are interchangeable in a resample.
-    patterns, freq = np.unique(x.T, axis=0, return_counts=True)
+    patterns, freq = _patterns(x)
     boot = np.empty(draws)
     start = 0
     for counts in _group_counts(rng, freq, draws):
