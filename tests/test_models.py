@@ -88,6 +88,28 @@ def test_the_ensemble_is_a_scored_row_and_a_model_like_any_other(run):
     assert [m["solver"] for m in card["members"]] == sorted(weights) and card["reproduced"] is True
 
 
+def test_full_size_cells_store_exact_probabilities_and_the_others_compact_ones(run):
+    """Ensembles are built from full-size cells' stored probabilities: those stay float32, as the
+    exported members compute them; smaller cells' and the ensemble's own are float16."""
+    import io
+    import sqlite3
+
+    _, run_dir = run
+    with sqlite3.connect(run_dir / "results.db") as db:
+        blobs = db.execute("SELECT solver, train_size, arrays FROM predictions").fetchall()
+    kinds = set()
+    for solver, size, blob in blobs:
+        with np.load(io.BytesIO(blob)) as data:
+            assert data["test_true"].dtype == data["test_pred"].dtype == np.int8  # two classes
+            if "test_proba" in data.files:
+                exact = size == 240 and solver != "ensemble"
+                assert data["test_proba"].dtype == (np.float32 if exact else np.float16), (solver, size)
+                kinds.add(exact)
+    assert kinds == {True, False}
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["results_db_bytes"] == (run_dir / "results.db").stat().st_size
+
+
 def test_predict_on_the_test_rows_reproduces_the_reported_accuracy_after_the_store_is_gone(run, tmp_path, cli):
     root, run_dir = run
     test = pd.read_csv(root / "test.csv")

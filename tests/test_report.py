@@ -280,6 +280,7 @@ def test_report_has_every_part(built):
     assert "No fitted curve may extrapolate (the run measured 4 sizes; the simplest form needs 5)" in page
     assert "Warning:</strong> 7 of 400 test examples also occur exactly in the training data" in page
     assert "cell took longer than 60 s" in page and "timeout" in page
+    assert re.search(r"<th>results\.db</th><td>[\d.]+ (kB|MB)</td>", page)  # its size, with the run's facts
 
 
 def test_user_strings_are_escaped_everywhere(tmp_path):

@@ -64,16 +64,32 @@ def _percentiles(values: np.ndarray, level: float) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _count_blocks(rng: np.random.Generator, n: int, draws: int):
-    """Yield (B, n) matrices of how often each of ``n`` items is drawn in B resamples of size n."""
-    block = max(1, min(draws, _BLOCK_CELLS // max(n, 1)))
+def _group_counts(rng: np.random.Generator, freq: np.ndarray, draws: int):
+    """Yield (B, k) matrices of how many of the ``freq[j]`` examples of group ``j`` (``n = freq.sum()``
+    examples in all) B resamples of size n with replacement draw.
+
+    Drawing the group counts (a multinomial) instead of every example's gives the same bootstrap
+    distribution of any statistic that depends on the examples only through their group (the
+    value a sum is over), at a cost of draws x groups instead of draws x examples.
+    """
+    n, k = int(freq.sum()), len(freq)
+    block = max(1, min(draws, _BLOCK_CELLS // max(k, 1)))
+    p = freq / n
     done = 0
     while done < draws:
         b = min(block, draws - done)
-        idx = rng.integers(0, n, size=(b, n))
-        idx += (np.arange(b) * n)[:, None]
-        yield np.bincount(idx.ravel(), minlength=b * n).reshape(b, n).astype(float)
+        yield rng.multinomial(n, p, size=b).astype(float)
         done += b
+
+
+def _patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct columns of a 0/1 matrix (n_seeds, n) as rows (patterns, n_seeds), and how many
+    columns have each: examples with the same correctness over the seeds are interchangeable in a resample."""
+    if x.shape[0] > 52:  # beyond a float's exact integers
+        return np.unique(x.T, axis=0, return_counts=True)
+    code = (2.0 ** np.arange(x.shape[0])) @ x
+    _, first, freq = np.unique(code, return_index=True, return_counts=True)
+    return x[:, first].T, freq
 
 
 # --------------------------------------------------------------------------- intervals
@@ -146,11 +162,12 @@ def accuracy_interval(correct: Any, level: float = LEVEL, seed: int = 0,
     seed_idx = rng.integers(0, n_seeds, size=(draws, n_seeds))
     seed_w = np.bincount((seed_idx + (np.arange(draws) * n_seeds)[:, None]).ravel(),
                          minlength=draws * n_seeds).reshape(draws, n_seeds)
+    patterns, freq = _patterns(x)
     boot = np.empty(draws)
     start = 0
-    for counts in _count_blocks(rng, n, draws):
+    for counts in _group_counts(rng, freq, draws):
         stop = start + counts.shape[0]
-        per_seed = counts @ x.T  # correct answers of each seed on this draw's examples
+        per_seed = counts @ patterns  # correct answers of each seed on this draw's examples
         boot[start:stop] = (per_seed * seed_w[start:stop]).sum(axis=1)
         start = stop
     boot /= n_seeds * n
@@ -235,7 +252,8 @@ def paired_comparison(correct_a: Any, correct_b: Any, seed: int = 0, draws: int 
     if nonzero.size == 0:
         low = high = diff
     else:
-        boot = np.concatenate([counts @ d for counts in _count_blocks(rng, n, draws)]) / n
+        values, freq = np.unique(d, return_counts=True)  # d takes at most 2 n_seeds + 1 values
+        boot = np.concatenate([counts @ values for counts in _group_counts(rng, freq, draws)]) / n
         low, high = _percentiles(boot, level)
         low, high = min(low, diff), max(high, diff)
 

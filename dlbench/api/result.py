@@ -48,7 +48,7 @@ class RunResult:
     @cached_property
     def _stored(self) -> tuple[list[dict], list[dict], dict]:
         with self.folder.store(must_exist=True) as store:
-            return store.rows(), store.trials(), store.predictions()
+            return store.rows(), store.trials(), store.predictions(probabilities=False)  # findings read codes only
 
     @cached_property
     def results(self):

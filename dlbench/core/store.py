@@ -1,7 +1,15 @@
 """The results store: one SQLite row per finished cell, written the moment the cell ends.
 
-Owns the database file and the CSV export; the columns come from ``core.schema``. A killed
-run loses at most the cells in flight. It knows nothing about solvers, engines or reports.
+Owns the database file, the format of each cell's stored predictions and the CSV export; the
+columns come from ``core.schema``. A killed run loses at most the cells in flight. It knows
+nothing about solvers, engines or reports: the caller says whether a cell's probabilities may
+be stored compactly.
+
+Predictions are one compressed ``.npz`` blob per cell: class codes (``*_true``, ``*_pred``)
+exact, in the smallest signed integer type that holds the classes; class probabilities
+(``*_proba``) as float32, or as float16 for a ``compact`` cell (half the size; read back as
+float32). Stores written before compact cells (int16 codes, float32 probabilities) read as
+they always did.
 """
 
 from __future__ import annotations
@@ -55,10 +63,12 @@ class ResultsStore:
                         self._db.execute(f"ALTER TABLE {table} ADD COLUMN {c.name} {c.sql}{default}")
 
     def add(self, row: dict[str, Any], trials: Iterable[dict[str, Any]] = (),
-            predictions: dict[str, Any] | None = None) -> None:
+            predictions: dict[str, Any] | None = None, compact: bool = False) -> None:
         """Store a finished cell, its trials and its predictions atomically (replacing an earlier attempt).
 
         A key column left out (``scale`` in a row built before the model-size axis) takes its default.
+        ``compact``: store the probabilities as float16 (about 3 significant digits), for cells that
+        no ensemble or exported model is built from; otherwise as float32, exactly as solvers give them.
         """
         row, trials = _keyed(row), [_keyed(t) for t in trials]
         key = [_sql_value(row.get(k)) for k in KEY]
@@ -70,7 +80,7 @@ class ResultsStore:
             _insert(self._db, "trials", schema.names(schema.TRIAL), trials)
             if predictions:
                 self._db.execute(f"INSERT INTO predictions VALUES ({', '.join('?' * (len(KEY) + 1))})",
-                                 [*key, _pack(predictions)])
+                                 [*key, _pack(predictions, compact)])
 
     def rows(self) -> list[dict[str, Any]]:
         """Every cell, sorted by its key (not by when it finished), so equal runs give equal files."""
@@ -80,12 +90,19 @@ class ResultsStore:
         """Every trial, sorted by its cell's key, then in the order the cell ran them."""
         return [dict(r) for r in self._db.execute(f"SELECT * FROM trials ORDER BY {', '.join(KEY)}, rowid")]
 
-    def predictions(self) -> dict[schema.CellKey, dict[str, Any]]:
-        """Cell key -> its stored arrays (``test_true``, ``test_pred``, ``test_proba``, ``val_true``, ``val_pred``)."""
+    def predictions(self, probabilities: bool = True) -> dict[schema.CellKey, dict[str, Any]]:
+        """Cell key -> its stored arrays (``test_true``, ``test_pred``, ``test_proba``, ``val_true``,
+        ``val_pred``, ``val_proba``); without ``probabilities``, the class codes only (what the
+        report reads: the probabilities are most of the bytes and are not decompressed)."""
         out = {}
         for r in self._db.execute(f"SELECT {', '.join(KEY)}, arrays FROM predictions"):
-            out[schema.CellKey.of(r)] = _unpack(r["arrays"])
+            out[schema.CellKey.of(r)] = _unpack(r["arrays"], probabilities)
         return out
+
+    @property
+    def size_bytes(self) -> int:
+        """The size of the database file in bytes (0 before anything was written)."""
+        return self.path.stat().st_size if self.path.exists() else 0
 
     def finished_keys(self) -> set[schema.CellKey]:
         """Cells that need no rerun on resume: finished or failed (not timed out, not skipped).
@@ -114,27 +131,53 @@ def _keyed(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, **{k: v for k, v in _KEY_DEFAULTS.items() if row.get(k) is None}}
 
 
-def _pack(arrays: dict[str, Any]) -> bytes:
-    """Arrays as one compressed ``.npz`` blob (probabilities as float32, as solvers give them: an
-    ensemble built from them predicts exactly as its exported members do)."""
+def _pack(arrays: dict[str, Any], compact: bool = False) -> bytes:
+    """Arrays as one compressed ``.npz`` blob: class codes in the smallest integer type that holds
+    the classes, probabilities as float32 (as solvers give them: an ensemble built from them
+    predicts exactly as its exported members do) or, ``compact``, float16."""
     import io
 
     import numpy as np
 
-    data = {k: (np.asarray(v, dtype=np.float32) if k.endswith("proba") else np.asarray(v))
-            for k, v in arrays.items() if v is not None}
+    data = {k: np.asarray(v) for k, v in arrays.items() if v is not None}
+    codes = [k for k, v in data.items() if _is_code(k) and np.issubdtype(v.dtype, np.integer)]
+    if codes:
+        width = max((v.shape[-1] for k, v in data.items() if k.endswith("proba") and v.ndim == 2), default=0)
+        dtype = _code_dtype(min(int(data[k].min(initial=0)) for k in codes),
+                            max(max(int(data[k].max(initial=0)) for k in codes), width - 1))
+        data.update({k: data[k].astype(dtype) for k in codes})
+    for k in data:
+        if k.endswith("proba"):
+            data[k] = data[k].astype(np.float16 if compact else np.float32)
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **data)
     return buffer.getvalue()
 
 
-def _unpack(blob: bytes) -> dict[str, Any]:
+def _is_code(name: str) -> bool:
+    return name.endswith(("_true", "_pred"))
+
+
+def _code_dtype(low: int, high: int):
+    """The smallest signed integer type holding ``low``..``high`` (signed, as the int16 codes of older stores)."""
+    import numpy as np
+
+    for dtype in (np.int8, np.int16, np.int32):
+        if np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
+def _unpack(blob: bytes, probabilities: bool = True) -> dict[str, Any]:
+    """The arrays of a blob (float16 probabilities widened to float32, exactly); without
+    ``probabilities``, the ``*_proba`` arrays are left out, undecompressed."""
     import io
 
     import numpy as np
 
     with np.load(io.BytesIO(blob), allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
+        out = {k: data[k] for k in data.files if probabilities or not k.endswith("proba")}
+    return {k: v.astype(np.float32) if v.dtype == np.float16 else v for k, v in out.items()}
 
 
 def _insert(db, table: str, names: list[str], rows: Iterable[dict[str, Any]], replace: bool = False) -> None:

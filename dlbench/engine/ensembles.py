@@ -46,7 +46,9 @@ def add_ensembles(store, datasets: dict, sizes: dict[str, list[int]]) -> int:
             row = _row(dataset, task, largest, seed, built, [members[m] for m in built["weights"]])
             row["tune_seconds"] = (row["tune_seconds"] or 0.0) + time.perf_counter() - start
             codes = predictions[(task, next(iter(members)), largest, seed)]["test_true"]
-            store.add(row, [], {"test_true": codes, "test_pred": built["test_pred"], "test_proba": built["test_proba"]})
+            # Nothing is built from an ensemble's probabilities (its classes are stored exactly): compact.
+            store.add(row, [], {"test_true": codes, "test_pred": built["test_pred"], "test_proba": built["test_proba"]},
+                      compact=True)
             added += 1
     return added
 

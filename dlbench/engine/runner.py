@@ -1,7 +1,8 @@
 """A benchmark run: load its tasks, run the planned cells on an executor, keep every result.
 
 Owns the run's life: loading and checking its tasks, the budget's deadline, stopping on a
-signal at a cell boundary, storing each row as its cell ends, the ensembles and exported
+signal at a cell boundary, storing each row as its cell ends (probabilities exactly at a task's
+full training size, compactly elsewhere), the size of ``results.db``, the ensembles and exported
 models, and telling a :class:`~dlbench.engine.events.Listener` what happens. Planning is
 ``engine.planner``; every file name and every write of ``run.json`` is ``core.folder``. The
 CSV files are exported and ``on_finish`` (the API writes the report there) is called even when
@@ -26,7 +27,7 @@ import numpy as np
 from dlbench.core.errors import UsageError
 from dlbench.core.folder import RunFolder
 from dlbench.core.registry import Registry
-from dlbench.core.schema import CellKey
+from dlbench.core.schema import REFERENCE_SCALE, CellKey
 from dlbench.core.store import ResultsStore, export
 from dlbench.core.task import Task
 from dlbench.engine import events, executors
@@ -271,7 +272,7 @@ class Run:
 
         def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
             if not (job.cell.untuned and job.cell.key in self.store.finished_keys()):  # never over a tuned row
-                self.store.add(row, trials, predictions)
+                self.store.add(row, trials, predictions, compact=not self._full_size(job.cell))
             started = began.pop(job.cell.key, None)
             admission.done(row, time.perf_counter() - started if started is not None else None)
             self.emit(events.CellFinished(job, row))
@@ -287,6 +288,13 @@ class Run:
         self.not_run = pending + admission.over_budget
         if self.not_run:
             self.left_out = self._left_out(stored, kept)
+
+    def _full_size(self, cell) -> bool:
+        """A cell at its task's largest training size and the reference scale: ensembles are built
+        from its stored probabilities and its model may be exported, so they are stored exactly
+        (float32); other cells' probabilities are stored compactly (float16)."""
+        sizes = self.sizes.get(cell.task) or [None]
+        return cell.train_size == sizes[-1] and float(cell.scale) == REFERENCE_SCALE
 
     def _left_out(self, rows: list[dict], ok: set[CellKey]) -> str:
         """What the budget left out, in a few words: cells not run (by size) and cells left untuned.
@@ -346,6 +354,7 @@ class Run:
                 self.timings["report"] = time.perf_counter() - start
             self.timings["total"] = self._age()
             self.folder.update_info(timings={k: round(v, 3) for k, v in self.timings.items()}, stopped=self.stopped,
+                                    results_db_bytes=self.store.size_bytes,
                                     finished=datetime.now().astimezone().isoformat(timespec="seconds"))
         finally:
             self._close()

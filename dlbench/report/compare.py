@@ -59,7 +59,7 @@ def load_run(run_dir: str | Path, name: str | None = None) -> dict[str, Any]:
     if not isinstance(info, dict):
         raise UsageError(f"{folder.info} is damaged (not a JSON object); compare needs each run's {folder.INFO}")
     with folder.store(must_exist=True) as store:
-        rows, predictions = store.rows(), store.predictions()
+        rows, predictions = store.rows(), store.predictions(probabilities=False)
     return {"name": name or folder.path.resolve().name, "rows": rows, "predictions": predictions, "info": info}
 
 

@@ -121,6 +121,7 @@ def _run_view(run_info: dict[str, Any]) -> dict[str, Any]:
         "packages": sorted((str(k), "" if v is None else str(v)) for k, v in packages.items()),
         "machine": [(k, "" if v is None else str(v)) for k, v in machine.items()],
         "sizes": run_info.get("sizes") or {},
+        "results_db_bytes": run_info.get("results_db_bytes"),
     }
 
 
@@ -193,7 +194,8 @@ def report_and_findings(run_dir: str | Path, rows: list[dict[str, Any]]) -> tupl
     predictions = {}
     if folder.db.exists():
         with folder.store() as store:
-            predictions = store.predictions()
+            predictions = store.predictions(probabilities=False)  # the page reads class codes only
+            run_info = {**run_info, "results_db_bytes": store.size_bytes}  # as the folder is now
     html, summary_rows, found = render(rows, run_info, predictions, folder.exported_models())
     write_csv(summary_rows, folder.summary_csv, SUMMARY_COLUMNS)
     return write_atomic(folder.report, html), found
