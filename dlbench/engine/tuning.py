@@ -307,7 +307,7 @@ def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig,
                                  full, classes))
     eligible = [t for t in trials if t.status == "ok" and (full is None or t.budget == full)]
     fitted = [(sizes[0], len(trials))]
-    tuned_on = sizes[0] if len(eligible) > 1 else None
+    tuned_on = sizes[0] if sum(t.status == "ok" for t in trials) > 1 else None
     for size in sizes[1:]:  # successive halving over data
         if not eligible or (time_left() is not None and time_left() <= 0):
             break
