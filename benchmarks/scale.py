@@ -58,6 +58,9 @@ def measure(name: str, out: Path) -> dict:
     run_dir = runs[-1]
     with sqlite3.connect(run_dir / "results.db") as db:
         cells = db.execute("SELECT family, status, train_size, trials, untuned FROM cells").fetchall()
+        why = db.execute("SELECT error FROM cells WHERE status = 'skipped'").fetchall()
+        best = db.execute("SELECT family, solver, AVG(accuracy), COUNT(*), MIN(tuned_on) FROM cells WHERE status = 'ok' "
+                          "AND train_size = (SELECT MAX(train_size) FROM cells) GROUP BY family, solver").fetchall()
     info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     sizes = sorted({int(c[2]) for c in cells})
     full = max(sizes) if sizes else None
@@ -68,9 +71,17 @@ def measure(name: str, out: Path) -> dict:
     statuses = {}
     for _, status, *_ in cells:
         statuses[status] = statuses.get(status, 0) + 1
+    skipped = {}
+    for (error,) in why:
+        kind = next((k for k in ("stopped at", "predicted to take", "seed not needed", "not run") if
+                     str(error).startswith(k)), "other")
+        skipped[kind] = skipped.get(kind, 0) + 1
+    at_full = {f"{solver} ({family})": {"accuracy": round(acc, 4), "seeds": n, "tuned_on": on}
+               for family, solver, acc, n, on in sorted(best, key=lambda b: -b[2])}
     began = time.perf_counter()
     subprocess.run([sys.executable, "-m", "dlbench", "report", str(run_dir)], capture_output=True)
-    row.update(sizes=len(sizes), largest=full, tuned_full_size_by_family=tuned, cells=statuses,
+    row.update(sizes=len(sizes), largest=full, tuned_full_size_by_family=tuned, cells=statuses, skipped=skipped,
+               at_full_size=at_full,
                results_db_mb=round((run_dir / "results.db").stat().st_size / 2**20, 1),
                report_seconds=round(time.perf_counter() - began, 1), timings=info.get("timings"),
                run_dir=str(run_dir))
