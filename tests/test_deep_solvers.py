@@ -71,6 +71,64 @@ def test_the_input_pipeline_is_not_autotuned(n_threads):
         assert data.options().threading.private_threadpool_size == n_threads
 
 
+def test_the_training_batch_grows_only_when_an_epoch_would_exceed_max_steps_per_epoch():
+    from dlbench.solvers.deep.signal import FCN
+
+    mlp = MLP()
+    assert mlp.max_steps_per_epoch == 200 and mlp.batch_size == 64
+    assert [mlp._batch_for(n) for n in (20, 5_000, 12_800, 12_801, 72_000)] == [64, 64, 64, 65, 360]
+    assert MLP(batch_size=32)._batch_for(6_400) == 32 and MLP(batch_size=32)._batch_for(6_401) == 33
+    assert [FCN()._batch_for(n) for n in (400, 3_200, 3_201, 72_000)] == [16, 16, 17, 360]  # as before
+    unlimited = MLP()
+    unlimited.max_steps_per_epoch = None
+    assert unlimited._batch_for(72_000) == 64
+
+
+def test_training_batches_are_those_of_shuffling_the_examples_themselves():
+    # Positions are shuffled and batched, rows gathered per batch: the same batches, epoch after
+    # epoch, as shuffling per-example slices of the data with the same seed (the pipeline before).
+    import tensorflow as tf
+
+    X, y = images(50)
+    rows, codes = np.arange(3, 50, 2), y[3::2]
+    solver = MLP(batch_size=8, seed=3)
+    load_keras().utils.set_random_seed(3)
+    gathered = solver._batches(solver._tensors(X), rows, codes, shuffle=True)
+    load_keras().utils.set_random_seed(3)
+    sliced = tf.data.Dataset.from_tensor_slices((X[rows], codes)).shuffle(len(rows), seed=3,
+                                                                          reshuffle_each_iteration=True).batch(8)
+    for _ in range(2):
+        pairs = list(zip(gathered, sliced, strict=True))
+        for (xa, ya), (xb, yb) in pairs:
+            np.testing.assert_array_equal(xa.numpy(), xb.numpy())
+            np.testing.assert_array_equal(ya.numpy(), yb.numpy())
+    assert [len(b) for b in solver._dataset(np.zeros((1100, 3), np.float32))] == [512, 512, 76]  # predicting
+
+
+def test_a_fit_turns_the_data_into_tensors_once_and_slices_no_example_apart(monkeypatch):
+    import pandas as pd
+    import tensorflow as tf
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("per-example slices: a second copy of the data, one tensor per example")
+
+    monkeypatch.setattr(tf.data.Dataset, "from_tensor_slices", refuse)
+    converted = []
+
+    class Spy(MLP):
+        def _tensors(self, X):
+            converted.append(len(X))
+            return super()._tensors(X)
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.choice(["x", "y"], 60)})
+    y = np.where(X["b"] == "x", "p", "q")
+    solver = Spy(**TINY).fit(X, y)
+    assert converted == [60]  # training and validation batches both gathered from one copy of all rows
+    assert "val_loss" in solver.history_
+    assert solver.predict_proba(X).shape == (60, 2)
+
+
 def test_transformer_with_two_blocks_counts_both():
     X, y = texts()
     one = Transformer(**TINY, embedding_dim=8, sequence_length=10).fit(X, y).model_size()

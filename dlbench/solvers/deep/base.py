@@ -23,7 +23,8 @@ class KerasSolver(Solver):
     """Trains the network from :meth:`_build` with Adam, early stopping and a cosine schedule.
 
     A stratified ``validation_fraction`` of the training data is held out for early stopping
-    (best weights restored); the test set is never seen. Subclasses implement
+    (best weights restored); the test set is never seen. The training batch is ``batch_size``
+    until an epoch would take more than ``max_steps_per_epoch`` steps, then grows with the data. Subclasses implement
     ``_build(X, n_classes)``, returning an uncompiled model whose preprocessing layers are
     already adapted to ``X``, and may override ``_inputs(X)`` to turn ``X`` into what the model
     takes. ``n_threads`` caps TensorFlow's thread pools (``None``: TensorFlow decides).
@@ -37,6 +38,12 @@ class KerasSolver(Solver):
     size_params = ("units",)
     #: The values of ``units`` the tuner tries.
     units_choices: tuple[int, ...] = (32, 64, 128, 256)
+    #: An epoch is at most this many steps: beyond ``batch_size`` times it (12,800 training
+    #: examples at the default 64) the batch grows with the data, the learning rate stays. An
+    #: epoch's cost stays linear in n while the fixed cost of each step stops growing with it: on
+    #: 80,000 churn rows the MLP's batches of 400 reached a lower held-out loss than batches of 64
+    #: in half the time.
+    max_steps_per_epoch: int | None = 200
 
     def __init__(
         self,
@@ -94,8 +101,9 @@ class KerasSolver(Solver):
         fit_idx, val_idx = np.arange(len(y)), None
         if self._validates(len(y)):
             fit_idx, val_idx = stratified_split(codes, self.validation_fraction, seed=self.seed)
-        X_fit = take(X, fit_idx)
-        self.model_ = self._build(X_fit, len(self.classes_))
+        # The preprocessing layers adapt to the training rows only; that copy of them is dropped
+        # once the model is built, and every batch is gathered from one tensor copy of all of X.
+        self.model_ = self._build(take(X, fit_idx) if val_idx is not None else X, len(self.classes_))
         steps = max(1, int(np.ceil(len(fit_idx) / self._batch_for(len(fit_idx))))) * self.epochs
         schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate, decay_steps=steps, alpha=0.05)
         self.model_.compile(
@@ -105,54 +113,86 @@ class KerasSolver(Solver):
         # No compiled metrics (only the losses are read) and the optimizer built here: variables
         # created lazily inside the first step make TensorFlow trace the training step twice.
         self.model_.optimizer.build(self.model_.trainable_variables)
+        tensors = self._tensors(X)
         callbacks = []
         if val_idx is not None:
-            callbacks = [self._validation_loss(take(X, val_idx), codes[val_idx]),
+            callbacks = [self._validation_loss(tensors, val_idx, codes[val_idx]),
                          keras.callbacks.EarlyStopping(monitor="val_loss", patience=self.patience,
                                                        restore_best_weights=True)]
         self.history_ = self.model_.fit(
-            self._dataset(X_fit, codes[fit_idx], shuffle=True),
+            self._batches(tensors, fit_idx if val_idx is not None else None, codes[fit_idx], shuffle=True),
             epochs=self.epochs, callbacks=callbacks, shuffle=False, verbose=0,
         ).history
+        del tensors, callbacks  # the data's tensor copy is not kept with the fitted model
         self.epochs_run_ = len(self.history_["loss"])
         self.device_ = training_device()
         losses = self.history_.get("val_loss")
         self.best_epoch_ = int(np.argmin(losses)) + 1 if losses else self.epochs_run_
         return self
 
-    def _validation_loss(self, X_val, codes_val):
+    def _validation_loss(self, tensors, rows, codes_val):
         """A callback writing the held-out cross-entropy into each epoch's logs as ``val_loss``.
 
-        It scores with the model's prediction graph, which predicting needs anyway, instead of
-        Keras' evaluation graph: one graph fewer to trace per fit. Probabilities are clipped to
+        ``rows`` are the held-out examples' positions in ``tensors`` (from :meth:`_tensors`). It
+        scores with the model's prediction graph, which predicting needs anyway, instead of
+        Keras' evaluation graph: one graph fewer to trace per fit. It predicts in batches of 512
+        and keeps only each example's probability of its own class. Probabilities are clipped to
         [1e-7, 1 - 1e-7] as in Keras' own loss.
         """
         keras = load_keras()
-        data, rows = self._dataset(X_val), np.arange(len(codes_val))
+        data, positions = self._batches(tensors, rows), np.arange(len(codes_val))
 
         def write(epoch, logs):
-            proba = np.asarray(self.model_.predict(data, verbose=0), dtype=np.float64)
-            logs["val_loss"] = float(-np.mean(np.log(np.clip(proba[rows, codes_val], 1e-7, 1 - 1e-7))))
+            own = np.asarray(self.model_.predict(data, verbose=0))[positions, codes_val].astype(np.float64)
+            logs["val_loss"] = float(-np.mean(np.log(np.clip(own, 1e-7, 1 - 1e-7))))
 
         return keras.callbacks.LambdaCallback(on_epoch_end=write)
 
-    def _dataset(self, X, codes=None, shuffle: bool = False):
-        # tf.data rather than numpy arrays: Keras' numpy adapter rejects string inputs.
+    def _tensors(self, X):
+        """``self._inputs(X)`` as TensorFlow tensors: the one copy of the data a fit's batches come from."""
         import tensorflow as tf
 
-        inputs = self._inputs(X)
-        data = tf.data.Dataset.from_tensor_slices(inputs if codes is None else (inputs, codes))
+        return tf.nest.map_structure(tf.convert_to_tensor, self._inputs(X))
+
+    def _dataset(self, X, codes=None, shuffle: bool = False):
+        """Batches of all of ``X`` (of 512, or training batches of ``(inputs, codes)`` with ``codes``)."""
+        return self._batches(self._tensors(X), None, codes, shuffle)
+
+    def _batches(self, tensors, rows=None, codes=None, shuffle: bool = False):
+        """A ``tf.data`` pipeline of the rows ``rows`` (default: all) of ``tensors``: batches of 512,
+        or with ``codes`` (the labels of those rows) training batches of ``(inputs, codes)``.
+
+        It shuffles and batches positions, and each batch gathers its rows from ``tensors``: the
+        data is neither sliced into one tensor per example nor held again in a shuffle buffer, and
+        the batches are those that shuffling the examples themselves with the same seed gives.
+        """
+        import tensorflow as tf
+
+        n = len(codes) if codes is not None else len(rows) if rows is not None else len(tf.nest.flatten(tensors)[0])
+        data = tf.data.Dataset.range(n)
         if shuffle:
-            data = data.shuffle(len(codes), seed=self.seed, reshuffle_each_iteration=True)
-        return self._pipeline(data).batch(self._batch_for(len(codes)) if codes is not None else 512)
+            data = data.shuffle(n, seed=self.seed, reshuffle_each_iteration=True)
+        data = data.batch(self._batch_for(n) if codes is not None else 512)
+        picks = tf.constant(rows, dtype=tf.int64) if rows is not None else None
+        labels = tf.constant(codes) if codes is not None else None
+
+        def gather(positions):
+            at = positions if picks is None else tf.gather(picks, positions)
+            inputs = tf.nest.map_structure(lambda t: tf.gather(t, at), tensors)
+            return inputs if labels is None else (inputs, tf.gather(labels, positions))
+
+        return self._pipeline(data.map(gather))
 
     def _validates(self, n: int) -> bool:
         """Whether a fit on ``n`` examples holds some out for early stopping (default: from 20 examples on)."""
         return bool(self.validation_fraction) and n >= 20
 
     def _batch_for(self, n: int) -> int:
-        """The training batch size for ``n`` training examples (default: ``batch_size``)."""
-        return self.batch_size
+        """The training batch size for ``n`` training examples: ``batch_size``, grown on large data
+        so that an epoch is at most ``max_steps_per_epoch`` steps (``None``: never grown)."""
+        if not self.max_steps_per_epoch:
+            return int(self.batch_size)
+        return max(int(self.batch_size), -(-int(n) // self.max_steps_per_epoch))
 
     def _pipeline(self, data):
         """``data`` on ``n_threads`` threads and without autotuning: its background thread has

@@ -7,10 +7,11 @@ per-channel ``Normalization`` layer adapted to the training series, so exported 
 series. The training loop is :class:`~dlbench.solvers.deep.base.KerasSolver`'s, with the defaults
 series data needs: UCR training sets hold 20 to 500 series, so small batches (16), many epochs
 (150, early stopping with patience 25) and Adam at 1e-3, as in the review; on large data the batch
-grows so that an epoch is at most ``max_steps_per_epoch`` steps. Early stopping needs at least
-``min_validation`` held-out series: on ArrowHead's 36 (4 held out) it stopped, and the refit on all
-36 trained, for a handful of epochs, and the FCN scored at chance (0.30); below that the network
-trains its full ``epochs`` under the cosine schedule, as the review's networks do.
+grows so that an epoch is at most ``max_steps_per_epoch`` (200) steps, as for every Keras solver.
+Early stopping needs at least ``min_validation`` held-out series: on ArrowHead's 36 (4 held out) it
+stopped, and the refit on all 36 trained, for a handful of epochs, and the FCN scored at chance
+(0.30); below that the network trains its full ``epochs`` under the cosine schedule, as the
+review's networks do.
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ class _SeriesNet(KerasSolver):
     #: The values of ``filters`` the tuner tries.
     filter_choices: tuple[int, ...] = (16, 32, 64)
 
-    #: An epoch is at most this many steps: the batch grows with the data beyond ``batch_size`` times it.
-    max_steps_per_epoch = 200
-
     def __init__(self, filters: int = 32, epochs: int = 150, batch_size: int = 16, learning_rate: float = 1e-3,
                  patience: int = 25, **kwargs):
         super().__init__(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, patience=patience,
@@ -42,9 +40,6 @@ class _SeriesNet(KerasSolver):
 
     #: Fewest held-out series early stopping is trusted with.
     min_validation = 20
-
-    def _batch_for(self, n: int) -> int:
-        return max(int(self.batch_size), -(-int(n) // self.max_steps_per_epoch))
 
     def _validates(self, n: int) -> bool:
         return bool(self.validation_fraction) and n * self.validation_fraction >= self.min_validation
