@@ -273,3 +273,13 @@ def test_training_device_names_the_gpu_tensorflow_would_use(monkeypatch):
     assert training_device() == "gpu:0 (Fake GPU)"
     monkeypatch.setattr(tf.config.experimental, "get_device_details", lambda gpu: {})
     assert training_device() == "gpu:0"
+
+
+def test_a_fit_on_much_data_gets_fewer_epochs_and_a_shorter_patience():
+    from dlbench.solvers.deep.signal import FCN
+
+    net = FCN()  # 150 epochs, patience 25, at most 1,500,000 examples seen
+    assert net._epochs_for(8000) == (150, 25)  # the UCR archive's sizes: unchanged
+    assert net._epochs_for(57_600) == (27, 5)  # 150 x 1.5M / (57,600 x 150), rounded up
+    assert net._epochs_for(10**7) == (10, 3)  # never fewer than 10 epochs and a patience of 3
+    assert FCN(epochs=5)._epochs_for(10**7) == (5, 3)  # nor more epochs than asked for

@@ -19,6 +19,10 @@ from dlbench.solvers.deep.layers import position_embedding_class
 from dlbench.solvers.deep.runtime import load_keras, set_threads, skip_graph_rewrites, training_device
 
 
+#: Fewest epochs and patience a fit capped by :attr:`KerasSolver.max_passes` gets.
+MIN_EPOCHS, MIN_PATIENCE = 10, 3
+
+
 class KerasSolver(Solver):
     """Trains the network from :meth:`_build` with Adam, early stopping and a cosine schedule.
 
@@ -44,6 +48,11 @@ class KerasSolver(Solver):
     #: 80,000 churn rows the MLP's batches of 400 reached a lower held-out loss than batches of 64
     #: in half the time.
     max_steps_per_epoch: int | None = 200
+    #: At most this many examples seen in one fit (epochs x n; ``None``: no cap). A fit on more
+    #: data than ``max_passes / epochs`` gets fewer epochs and a shorter patience, in proportion
+    #: (at least :data:`MIN_EPOCHS` and :data:`MIN_PATIENCE`): with more data each epoch
+    #: teaches more, and a fit's cost stays linear in n with a constant that does not explode.
+    max_passes: int | None = None
 
     def __init__(
         self,
@@ -104,7 +113,8 @@ class KerasSolver(Solver):
         # The preprocessing layers adapt to the training rows only; that copy of them is dropped
         # once the model is built, and every batch is gathered from one tensor copy of all of X.
         self.model_ = self._build(take(X, fit_idx) if val_idx is not None else X, len(self.classes_))
-        steps = max(1, int(np.ceil(len(fit_idx) / self._batch_for(len(fit_idx))))) * self.epochs
+        epochs, patience = self._epochs_for(len(fit_idx))
+        steps = max(1, int(np.ceil(len(fit_idx) / self._batch_for(len(fit_idx))))) * epochs
         schedule = keras.optimizers.schedules.CosineDecay(self.learning_rate, decay_steps=steps, alpha=0.05)
         self.model_.compile(
             optimizer=keras.optimizers.Adam(schedule),
@@ -117,11 +127,11 @@ class KerasSolver(Solver):
         callbacks = []
         if val_idx is not None:
             callbacks = [self._validation_loss(tensors, val_idx, codes[val_idx]),
-                         keras.callbacks.EarlyStopping(monitor="val_loss", patience=self.patience,
+                         keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
                                                        restore_best_weights=True)]
         self.history_ = self.model_.fit(
             self._batches(tensors, fit_idx if val_idx is not None else None, codes[fit_idx], shuffle=True),
-            epochs=self.epochs, callbacks=callbacks, shuffle=False, verbose=0,
+            epochs=epochs, callbacks=callbacks, shuffle=False, verbose=0,
         ).history
         del tensors, callbacks  # the data's tensor copy is not kept with the fitted model
         self.epochs_run_ = len(self.history_["loss"])
@@ -186,6 +196,14 @@ class KerasSolver(Solver):
     def _validates(self, n: int) -> bool:
         """Whether a fit on ``n`` examples holds some out for early stopping (default: from 20 examples on)."""
         return bool(self.validation_fraction) and n >= 20
+
+    def _epochs_for(self, n: int) -> tuple[int, int]:
+        """The epochs and the early-stopping patience of a fit on ``n`` examples (see :attr:`max_passes`)."""
+        epochs, patience = int(self.epochs), int(self.patience)
+        if not self.max_passes or n * epochs <= self.max_passes:
+            return epochs, patience
+        share = self.max_passes / (n * epochs)
+        return max(min(epochs, MIN_EPOCHS), int(np.ceil(epochs * share))), max(MIN_PATIENCE, int(np.ceil(patience * share)))
 
     def _batch_for(self, n: int) -> int:
         """The training batch size for ``n`` training examples: ``batch_size``, grown on large data

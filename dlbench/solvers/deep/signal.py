@@ -31,6 +31,8 @@ class _SeriesNet(KerasSolver):
     size_params = ("filters",)
     #: The values of ``filters`` the tuner tries.
     filter_choices: tuple[int, ...] = (16, 32, 64)
+    #: 150 epochs up to 10,000 series (the UCR archive's sizes); fewer beyond (27 at 57,600).
+    max_passes = 1_500_000
 
     def __init__(self, filters: int = 32, epochs: int = 150, batch_size: int = 16, learning_rate: float = 1e-3,
                  patience: int = 25, **kwargs):
