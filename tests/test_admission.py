@@ -100,3 +100,22 @@ def test_a_first_seed_or_an_unmeasured_variance_always_runs():
     admission = _admission(rows)
     assert admission.reason(_job("steep", 10_000, seed=1)) is None  # no two seeds anywhere yet
     assert admission.reason(_job("steep", 100_000, seed=0)) is None
+
+
+def test_cost_is_a_fixed_part_plus_a_part_growing_as_declared():
+    from dlbench.engine.progress import fixed_plus_growing
+
+    # 2 s fixed + 1e-4 s x n: measured at 1,000 (2.1 s) and 10,000 (3 s) -> 10 s at 80,000
+    assert fixed_plus_growing({1000: 2.1, 10_000: 3.0}, 80_000, 1.0) == pytest.approx(10.0)
+    assert fixed_plus_growing({1000: 2.0}, 8000, 1.0) == pytest.approx(16.0)  # one size: all of it grows
+    assert fixed_plus_growing({1000: 3.0, 10_000: 2.0}, 80_000, 1.0) == pytest.approx(16.0)  # did not grow
+
+
+def test_one_tiny_cell_far_below_predicts_nothing_to_skip_for():
+    admission = _admission([], limit=60)
+    admission.done(_row("svm", 100, 0.5), 2.0)  # start-up dominates: 2 s x 800^1.9 would be 2.5 days
+    assert admission.reason(_job("svm", 80_000, growth=1.9)) is None
+    admission.done(_row("svm", 532, 0.6), 2.1)  # still no growth to speak of
+    assert admission.reason(_job("svm", 80_000, growth=1.9)) is None
+    admission.done(_row("svm", 2828, 0.7), 9.0)  # now it grows: 80,000 is far over the minute
+    assert admission.reason(_job("svm", 80_000, growth=1.9)).startswith("predicted to take")

@@ -4,8 +4,9 @@ Owns :class:`Admission`, asked just before each cell would start, with the rows 
 far. A cell that does not start is stored as ``skipped`` with the reason, never silently:
 
 1. **Cost.** Its predicted seconds (the time-left model, :class:`~dlbench.engine.progress.Estimator`,
-   from the solver's own finished cells, grown to the new size as ``n ** cost_growth``, the
-   exponent every solver declares) exceed the cell limit: ``--cell-timeout``, else a share
+   from the solver's own finished cells: a fixed part plus a part growing like ``n ** cost_growth``,
+   the exponent every solver declares, through its two largest sizes; only where that is
+   trustworthy, :meth:`~dlbench.engine.progress.Estimator.predict_trusted`) exceed the cell limit: ``--cell-timeout``, else a share
    (:data:`BUDGET_SHARE`) of ``--budget``, else :data:`DEFAULT_CELL_LIMIT`; or they exceed
    what is left of the ``--budget``.
 2. **Its learning curve** (LCCV, Mohr & van Rijn 2022). Learning curves are assumed to rise
@@ -129,7 +130,7 @@ class Admission:
         cell, solver_cls = job.cell, job.solver_cls
         solver = (cell.solver, float(cell.scale))
         growth = self.estimator.growth.setdefault(solver, growth_of(solver_cls))
-        predicted = self.estimator.predict(solver, solver_cls.family, cell.train_size, own_only=True)
+        predicted = self.estimator.predict_trusted(solver, solver_cls.family, cell.train_size)
         if predicted is None:
             return None
         if self.limit is not None and predicted > self.limit:

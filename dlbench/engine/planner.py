@@ -66,8 +66,8 @@ def order(config: RunConfig, jobs: list[Job], sizes: dict[str, list[int]]) -> li
     learning curve, then the other seeds: what the budget leaves out is what matters least.
 
     A task whose full-size cells tune on subsets (:func:`~dlbench.engine.tuning.rungs`) first runs
-    its smallest size (seconds) to measure every solver's cost, so a full-size cell predicted to
-    overrun is skipped, not started; its full-size cells run tuned. A smaller task's full-size
+    its two smallest sizes (seconds) to measure how every solver's cost grows, so a full-size cell
+    predicted to overrun is skipped, not started; its full-size cells run tuned. A smaller task's full-size
     cells first run their defaults only (``untuned``; cheap next to tuning on all the data) and
     come again, tuned, in the plan.
     """
@@ -80,7 +80,7 @@ def order(config: RunConfig, jobs: list[Job], sizes: dict[str, list[int]]) -> li
     large = {task for task, ladder in sizes.items()
              if len(rungs(int(ladder[-1] * (1 - tuning.val_fraction)), 2, config.trials, tuning.fidelity_from)) > 1}
     pilot = [j for j in rest if j.cell.task in large and j.cell.seed == config.seed
-             and j.cell.train_size == sizes[j.cell.task][0]]
+             and j.cell.train_size in sizes[j.cell.task][:2]]
     first = [j for j in full if j.cell.task in large]
     if config.trials > 1:
         first += [replace(j, cell=replace(j.cell, untuned=True)) for j in full if j.cell.task not in large]

@@ -98,10 +98,11 @@ class Estimator:
         The (geometric) mean cost of the solver's cells at ``size`` where some finished (other
         seeds); between two sizes it finished, on the straight line between their costs (a fixed
         part and a part growing with n); below them, shrunk like the square root of n; above
-        them, grown from the largest as ``n ** cost_growth``, the exponent the solver declares
-        (:attr:`growth`), else with its own measured exponent (its two largest sizes) or its
-        family's, at least :data:`MIN_EXPONENT` and at most 1.5. A solver not seen yet takes its
-        family's costs (or the run's), unless ``own_only``: then None.
+        them, for a solver that declares how its cost grows (:attr:`growth`, ``cost_growth``), a
+        fixed part plus a part growing like ``n ** cost_growth`` through its two largest sizes
+        (:func:`fixed_plus_growing`), else grown from the largest with its own measured exponent
+        (its two largest sizes) or its family's, at least :data:`MIN_EXPONENT` and at most 1.5.
+        A solver not seen yet takes its family's costs (or the run's), unless ``own_only``: then None.
         """
         own = self.seen.get(solver) or []
         if not self.seen or (own_only and not own):
@@ -123,10 +124,25 @@ class Estimator:
             return cost[above[0]] * (size / above[0]) ** MIN_EXPONENT
         ref = below[-1]
         if solver in self.growth:
-            return cost[ref] * (size / ref) ** self.growth[solver]
+            return fixed_plus_growing(cost, size, self.growth[solver])
         slope = self._slope([_largest_two(own)]) if len({n for n, _ in own}) >= 2 else None
         b = min(max(self._exponent(family) if slope is None else slope, MIN_EXPONENT), 1.5)
         return cost[ref] * (size / ref) ** b
+
+    def predict_trusted(self, solver: Any, family: str, size: int) -> float | None:
+        """:meth:`predict` from the solver's own cells, where that is trustworthy enough to skip a
+        cell for: two sizes measured whose costs grew, or a size measured within
+        :data:`TRUSTED_REACH` times below ``size``. None otherwise: fixed costs (start-up, tracing)
+        dominate small cells, and one tiny cell grown by 800 times says little."""
+        own = sorted({n for n, _ in self.seen.get(solver) or []})
+        if not own:
+            return None
+        predicted = self.predict(solver, family, size, own_only=True)
+        if size <= own[-1] * TRUSTED_REACH:
+            return predicted
+        costs = {n: self.predict(solver, family, n, own_only=True) for n in own[-2:]}
+        grew = len(own) >= 2 and costs[own[-1]] > costs[own[-2]] * 1.2
+        return predicted if grew else None
 
     def remaining(self, running: dict[Any, float] | None = None) -> float | None:
         """Seconds left; ``running`` maps cells in flight to the seconds they have run already."""
@@ -140,6 +156,26 @@ class Estimator:
 
 #: Skipped cells the terminal prints as they happen (the seed rule's are many, and only counted).
 NEWS = ("stopped at", "predicted to take")
+
+
+#: A cell's cost predicted from a size at most this many times smaller is trusted (see
+#: :meth:`Estimator.predict_trusted`).
+TRUSTED_REACH = 10
+
+
+def fixed_plus_growing(cost: dict[int, float], size: int, growth: float) -> float:
+    """Seconds at ``size`` of ``a + b * n ** growth`` through the two largest measured sizes of
+    ``cost`` (size -> seconds), with ``a, b >= 0``. With one size, or costs that did not grow
+    between the two, all of the largest size's cost is taken to grow (an upper bound)."""
+    sizes = sorted(cost)
+    top = sizes[-1]
+    if len(sizes) >= 2:
+        low = sizes[-2]
+        b = (cost[top] - cost[low]) / (top**growth - low**growth)
+        if b > 0:
+            a = max(0.0, cost[top] - b * top**growth)
+            return a + b * size**growth
+    return cost[top] * (size / top) ** growth
 
 
 def growth_of(solver_cls) -> float:
