@@ -223,3 +223,16 @@ def test_tuned_cells_give_the_same_results_on_every_executor(tmp_path, cli):
     assert results("processes", "processes", "--workers", "2") == local
     assert results("local", "again") == local
     assert results("dask", "dask", "--workers", "2") == local
+
+def test_a_budget_on_a_large_task_measures_costs_then_tunes_the_full_size_then_the_curve_then_seeds():
+    from dlbench.engine.config import RunConfig
+    from dlbench.engine.planner import order
+
+    sizes = {"t": [100, 500, 2000, 80_000]}
+    jobs = _jobs([0, 1], sizes=sizes["t"])
+    config = RunConfig(tasks=["t"], seeds=2, trials=5, budget=600)
+    ran = [(j.cell.train_size, j.cell.seed, j.cell.untuned) for j in order(config, jobs, sizes)]
+    assert ran[:8] == [(100, 0, False)] * 4 + [(500, 0, False)] * 4  # the pilot: how each solver's cost grows
+    assert ran[8:12] == [(80_000, 0, False)] * 4  # every family's full size, tuned (no defaults-only pass)
+    assert ran[12:16] == [(2000, 0, False)] * 4 and {s for _, s, _ in ran[16:]} == {1}
+    assert len(ran) == 32  # every cell once
