@@ -86,7 +86,7 @@ class Admission:
     """Decides, cell by cell, whether a planned cell starts (see the module's rules).
 
     ``sizes``: each task's training sizes; ``first_seed``: the seed whose cells trace the curve;
-    ``limit``: seconds a cell may take; ``deadline``: the budget's end (``time.time()``), or None.
+    ``limit``: seconds a cell may take; ``discard``: False turns rules 2 and 3 off.
     """
 
     sizes: dict[str, list[int]]
@@ -101,7 +101,10 @@ class Admission:
     over_budget: list = field(default_factory=list)  # jobs refused for the time left of the budget
 
     def done(self, row: dict, seconds: float | None = None) -> None:
-        """Take a finished cell's row (and the seconds it took, for the cost model)."""
+        """Take a finished cell's row (and the seconds it took, for the cost model); ensemble rows
+        (a resumed run's) are not cells and lead nothing."""
+        if row.get("family") == "ensemble":
+            return
         solver, scale = row["solver"], float(row.get("scale") or 1.0)
         self.family[solver] = row.get("family") or ""
         if seconds is not None and row.get("status") == "ok":
