@@ -119,3 +119,18 @@ def test_one_tiny_cell_far_below_predicts_nothing_to_skip_for():
     assert admission.reason(_job("svm", 80_000, growth=1.9)) is None
     admission.done(_row("svm", 2828, 0.7), 9.0)  # now it grows: 80,000 is far over the minute
     assert admission.reason(_job("svm", 80_000, growth=1.9)).startswith("predicted to take")
+
+
+def test_under_a_budget_each_family_takes_its_turn_with_its_most_promising_solver():
+    rows = [_row(s, n, a) for s, n, a in (("flat", 100, 0.3), ("steep", 100, 0.6), ("lead", 100, 0.7),
+                                          ("deep2", 100, 0.5), ("rule", 100, 0.2))]
+    admission = _admission(rows)
+    full = [_job(s, 100_000) for s in ("flat", "lead", "deep2", "steep", "rule")]
+    pending = list(full)
+    started = []
+    while pending:
+        job = pending.pop(admission.choose(pending))
+        assert admission.reason(job) is None
+        started.append(job.cell.solver)
+    assert started == ["rule", "steep", "lead", "flat", "deep2"]
+    assert admission.choose([_job("flat", 1000)] + full) == 0  # not a full-size cell: the plan's order

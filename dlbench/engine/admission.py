@@ -35,6 +35,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from dlbench.engine.plan import TURN_RANK
 from dlbench.engine.progress import Estimator, clock, growth_of
 
 #: The cell limit without ``--cell-timeout`` or ``--budget``: an RBF SVM at 500,000 examples
@@ -99,6 +100,7 @@ class Admission:
     n_test: dict[str, int] = field(default_factory=dict)
     family: dict[str, str] = field(default_factory=dict)
     over_budget: list = field(default_factory=list)  # jobs refused for the time left of the budget
+    turns: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))  # (task, family) -> full-size cells started
 
     def done(self, row: dict, seconds: float | None = None) -> None:
         """Take a finished cell's row (and the seconds it took, for the cost model); ensemble rows
@@ -127,7 +129,35 @@ class Admission:
         key = (cell.task, cell.solver, float(cell.scale))
         self.family[cell.solver] = job.solver_cls.family
         checks = (lambda: self._stopped(key, cell), lambda: self._cost(job, time_left), lambda: self._seed(key, cell))
-        return next((why for why in (check() for check in checks) if why), None)
+        why = next((why for why in (check() for check in checks) if why), None)
+        if why is None and self._full_first(cell):
+            self.turns[(cell.task, job.solver_cls.family)] += 1
+        return why
+
+    def _full_first(self, cell) -> bool:
+        return cell.seed == self.first_seed and cell.train_size == self.sizes.get(cell.task, [None])[-1] \
+            and float(cell.scale) == 1.0
+
+    def choose(self, pending: list) -> int:
+        """Which pending job starts next (an index into ``pending``), under a ``--budget``.
+
+        While the plan's next job is a full-size cell of the first seed, the family of the task
+        with the fewest full-size cells started so far takes its turn (rules, shallow, deep on
+        ties), with its most promising solver: the best score at its largest size measured so
+        far (the budget's pilot sizes). Otherwise the plan's order holds.
+        """
+        if not pending or not self._full_first(pending[0].cell):
+            return 0
+        task = pending[0].cell.task
+        options = [(i, j) for i, j in enumerate(pending) if j.cell.task == task and self._full_first(j.cell)]
+
+        def promise(item) -> tuple:
+            i, job = item
+            curve = self.curve(task, job.cell.solver, 1.0)
+            return (self.turns[(task, job.solver_cls.family)], TURN_RANK.get(job.solver_cls.family, 3),
+                    -(curve[-1].mean if curve else -1.0), i)
+
+        return min(options, key=promise)[0]
 
     def _cost(self, job, time_left: float | None) -> str | None:
         cell, solver_cls = job.cell, job.solver_cls

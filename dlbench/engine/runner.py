@@ -35,7 +35,7 @@ from dlbench.engine.admission import Admission
 from dlbench.engine.config import RunConfig, select_solvers
 from dlbench.engine.ensembles import NAME as ENSEMBLE
 from dlbench.engine.environment import environment
-from dlbench.engine.executors.job import BUDGET_SPENT, Job, failure_row
+from dlbench.engine.executors.job import BUDGET_SPENT, Job, Pending, failure_row
 from dlbench.engine.planner import TaskPlan, plan, sizes_of
 
 #: Called with the run folder and the stored rows once a run ends, however it ends.
@@ -278,7 +278,8 @@ class Run:
             self.emit(events.CellFinished(job, row))
             self._check_stop()
 
-        pending = self._executor().run(jobs, on_start, on_result, deadline)
+        queue = Pending(jobs, choose=admission.choose if self.config.budget else None)
+        pending = list(self._executor().run(queue, on_start, on_result, deadline))
         self._check_stop()
         stored = self.store.rows()
         kept = {CellKey.of(r) for r in stored if r["status"] == "ok"}

@@ -1,7 +1,9 @@
 """Where cells run: one module per executor, each registering itself by name.
 
 Owns the executor registry. A new executor is one module in this folder that defines a class
-with ``run(jobs, on_start, on_result, deadline)`` (see ``local`` for the smallest one) and
+with ``run(jobs, on_start, on_result, deadline)`` (see ``local`` for the smallest one; taking
+``jobs`` one at a time with :meth:`~dlbench.engine.executors.job.Pending.next` lets the runner
+choose the next cell from what the finished ones measured) and
 decorates it with ``@register("name")``; the module is found and imported when the registry is
 first asked, and ``--executor name`` selects it. It does not own cells (``engine.cell``) or the
 order they run in (``engine.runner``).

@@ -39,6 +39,26 @@ class Job:
     spec: dict = field(default_factory=dict)  # how a remote worker re-creates the task
 
 
+class Pending(list):
+    """Jobs not started yet, in plan order; :meth:`next` takes the one to start now.
+
+    ``choose(pending) -> index`` (the runner's) may pick another than the first, from what the
+    cells finished so far measured; without it the plan's order holds. An executor that starts
+    cells one by one takes them with ``next``; one that submits them all at once keeps the order.
+    """
+
+    def __init__(self, jobs=(), choose: Callable[[list], int] | None = None):
+        super().__init__(jobs)
+        self.choose = choose
+
+    @classmethod
+    def of(cls, jobs) -> "Pending":
+        return jobs if isinstance(jobs, Pending) else cls(jobs)
+
+    def next(self) -> Job:
+        return self.pop(self.choose(self) if self.choose else 0)
+
+
 @dataclass
 class ExecutorOptions:
     """The run options an executor may use: how many cells at once, their time limit, a cluster."""

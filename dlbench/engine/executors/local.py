@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from dlbench.engine.cell import CellSettings, run_cell
-from dlbench.engine.executors.job import ExecutorOptions, Job, OnResult
+from dlbench.engine.executors.job import ExecutorOptions, Job, OnResult, Pending
 from dlbench.engine.executors.registry import register
 
 
@@ -20,9 +20,11 @@ class LocalExecutor:
     def run(self, jobs: list[Job], on_start, on_result: OnResult, deadline: float | None) -> list[Job]:
         import time
 
-        for i, job in enumerate(jobs):
+        pending = Pending.of(jobs)
+        while pending:
             if deadline is not None and time.time() >= deadline:
-                return jobs[i:]
+                return list(pending)
+            job = pending.next()
             if on_start(job) is False:  # not admitted: recorded as skipped
                 continue
             on_result(job, *run_cell(job.cell, job.solver_cls, job.extra_params, job.dataset, job.train_idx,

@@ -14,7 +14,7 @@ import time
 from dlbench.core.folder import RunFolder
 from dlbench.engine import isolation
 from dlbench.engine.cell import CellSettings, run_cell
-from dlbench.engine.executors.job import ExecutorOptions, Job, OnResult, failure_row, time_limit
+from dlbench.engine.executors.job import ExecutorOptions, Job, OnResult, Pending, failure_row, time_limit
 from dlbench.engine.executors.registry import register
 
 
@@ -58,13 +58,13 @@ class ProcessExecutor:
         method = self._preload(jobs)
         log_path = RunFolder(self.settings.workdir).cell_log  # library noise stays off the terminal
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        pending, running = list(jobs), {}
+        pending, running = Pending.of(jobs), {}
         try:
             while pending or running:
                 while pending and len(running) < self.workers:
                     if deadline is not None and time.time() >= deadline:
                         break
-                    job = pending.pop(0)
+                    job = pending.next()
                     if on_start(job) is False:  # not admitted: recorded as skipped
                         continue
                     handle = isolation.start(

@@ -85,7 +85,7 @@ class DTW1NN(Solver):
     """
 
     name = "dtw-1nn"
-    cost_growth = 1.0  # prediction: n training series x the test series
+    cost_growth = 2.0  # tuning compares validation series with the training ones (quadratic in n), then n x the test set
     family = "shallow"
     modalities = ("signal",)
     cost_rank = 1
