@@ -53,8 +53,8 @@ CELL: tuple[Column, ...] = (
     Column("accuracy_high", "float", "score", "upper end of that interval"),
     Column("macro_f1", "float", "score", "macro-averaged F1 on the test set"),
     Column("default_accuracy", "float", "score",
-           "test accuracy of the solver's default configuration (empty in cells tuned by successive halving, "
-           "unless the defaults were chosen)"),
+           "test accuracy of the solver's default configuration, at the task's full size (empty elsewhere and in "
+           "cells tuned by successive halving, unless the defaults were chosen)"),
     Column("val_score", "float", "score",
            "validation accuracy of the chosen configuration, cross-fitted: not the number maximised to choose it"),
     Column("selection_score", "float", "tuning", "the validation accuracy that was maximised to choose it"),

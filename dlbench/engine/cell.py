@@ -230,7 +230,9 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
         row.update(**fit.columns, status="ok", untuned=1 if cell.untuned and settings.tuning.trials > 1 else 0)
         if tuned.best_params == defaults:
             row.default_accuracy = row.accuracy
-        elif tuned.rungs:  # a large cell: another fit on all n only for a column would double its cost
+        elif tuned.rungs or settings.full_sizes.get(cell.task, cell.train_size) != cell.train_size:
+            # Only the full size's shows what tuning bought (the leaderboard); elsewhere, and in a
+            # large cell, another fit on all n only for this column would cost a third of the cell.
             row.default_accuracy = None
         else:
             default_epochs = tuned.default.epochs_trained if tuned.default else None
