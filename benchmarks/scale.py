@@ -73,7 +73,7 @@ def measure(name: str, out: Path) -> dict:
         statuses[status] = statuses.get(status, 0) + 1
     skipped = {}
     for (error,) in why:
-        kind = next((k for k in ("stopped at", "predicted to take", "seed not needed", "not run") if
+        kind = next((k for k in ("stopped at", "predicted to", "seed not needed", "not run") if
                      str(error).startswith(k)), "other")
         skipped[kind] = skipped.get(kind, 0) + 1
     at_full = {f"{solver} ({family})": {"accuracy": round(acc, 4), "seeds": n, "tuned_on": on}

@@ -134,3 +134,12 @@ def test_under_a_budget_each_family_takes_its_turn_with_its_most_promising_solve
         started.append(job.cell.solver)
     assert started == ["rule", "steep", "lead", "flat", "deep2"]
     assert admission.choose([_job("flat", 1000)] + full) == 0  # not a full-size cell: the plan's order
+
+
+def test_a_solver_too_costly_at_one_size_is_too_costly_at_every_larger_one():
+    admission = _admission([], limit=60)
+    admission.done(_row("svm", 100, 0.5), 5.0)
+    admission.done(_row("svm", 500, 0.6), 30.0)
+    assert admission.reason(_job("svm", 2000, growth=1.9)).startswith("predicted to take")
+    assert admission.reason(_job("svm", 80_000, growth=1.9)) == ("predicted to overrun the cell limit of 1:00 at "
+                                                                 "n = 2,000 already: raise --cell-timeout to run it")

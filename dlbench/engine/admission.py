@@ -101,6 +101,7 @@ class Admission:
     family: dict[str, str] = field(default_factory=dict)
     over_budget: list = field(default_factory=list)  # jobs refused for the time left of the budget
     turns: dict[tuple, int] = field(default_factory=lambda: defaultdict(int))  # (task, family) -> full-size cells started
+    too_costly: dict[tuple, int] = field(default_factory=dict)  # (task, solver, scale) -> smallest size over the limit
 
     def done(self, row: dict, seconds: float | None = None) -> None:
         """Take a finished cell's row (and the seconds it took, for the cost model); ensemble rows
@@ -163,10 +164,15 @@ class Admission:
         cell, solver_cls = job.cell, job.solver_cls
         solver = (cell.solver, float(cell.scale))
         growth = self.estimator.growth.setdefault(solver, growth_of(solver_cls))
+        key = (cell.task, cell.solver, float(cell.scale))
+        if key in self.too_costly and cell.train_size > self.too_costly[key]:
+            return (f"predicted to overrun the cell limit of {clock(self.limit)} at n = {self.too_costly[key]:,} "
+                    "already: raise --cell-timeout to run it")
         predicted = self.estimator.predict_trusted(solver, solver_cls.family, cell.train_size)
         if predicted is None:
             return None
         if self.limit is not None and predicted > self.limit:
+            self.too_costly[key] = min(cell.train_size, self.too_costly.get(key, cell.train_size))
             return (f"predicted to take {clock(predicted)}, more than the cell limit of {clock(self.limit)} (its cost "
                     f"grows like n^{growth:g}): raise --cell-timeout to run it")
         if time_left is not None and predicted > time_left:

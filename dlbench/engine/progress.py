@@ -155,7 +155,7 @@ class Estimator:
 
 
 #: Skipped cells the terminal prints as they happen (the seed rule's are many, and only counted).
-NEWS = ("stopped at", "predicted to take")
+NEWS = ("stopped at", "predicted to")
 
 
 #: A cell's cost predicted from a size at most this many times smaller is trusted (see
