@@ -477,3 +477,15 @@ def test_figure_text_is_at_least_11_px_at_800_px(built):
         assert sizes, "SVG text should carry its font size"
         scale = style.NARROW_PX / width_pt  # every figure spans the column at 800 px
         assert min(sizes) * scale >= style.MIN_TEXT_PX, (min(sizes), width_pt)
+
+
+def test_the_cells_a_budget_left_out_are_one_group_whatever_the_solver():
+    from dlbench.analysis.shaping import problem_groups
+    from dlbench.core.schema import BUDGET_SPENT
+
+    problems = [{"solver": s, "status": "skipped", "error": BUDGET_SPENT, "train_size": n, "seed": 0}
+                for s in ("a", "b", "c", "d") for n in (100, 1000)]
+    problems.append({"solver": "a", "status": "timeout", "error": "cell stopped", "train_size": 1000, "seed": 0})
+    groups = problem_groups(problems)
+    assert [(g.solver, g.status, g.count, g.sizes) for g in groups] == [
+        ("a", "timeout", 1, [1000]), ("4 solvers", "skipped", 8, [100, 1000])]

@@ -12,6 +12,7 @@ from typing import Any
 from dlbench.analysis.records import CardRow, ClassShare, ProblemGroup
 from dlbench.analysis.task_findings import TaskFindings
 from dlbench.analysis.tables import FAMILY_ORDER
+from dlbench.core.schema import BUDGET_SPENT
 from dlbench.core.solver import ENSEMBLE
 
 
@@ -43,14 +44,21 @@ def answer_card(found: TaskFindings) -> list[CardRow]:
 
 def problem_groups(problems: list[dict[str, Any]]) -> list[ProblemGroup]:
     """Cells that did not finish, one group per solver, status and reason (not one per cell);
-    skipped cells last."""
+    the cells a ``--budget`` left out of every solver in one group; skipped cells last."""
     groups: dict[tuple, ProblemGroup] = {}
+    solvers: dict[tuple, set] = {}
     for r in problems:
-        key = (r.get("solver"), r.get("status"), r.get("error") or "")
+        error = r.get("error") or ""
+        key = (None if error == BUDGET_SPENT else r.get("solver"), r.get("status"), error)
         g = groups.setdefault(key, ProblemGroup(solver=key[0], status=key[1], error=key[2], count=0, sizes=[], seeds=[]))
+        solvers.setdefault(key, set()).add(str(r.get("solver")))
         g.count += 1
         g.sizes = sorted({*g.sizes, int(r["train_size"])})
         g.seeds = sorted({*g.seeds, int(r["seed"])})
+    for key, g in groups.items():
+        if g.solver is None:
+            names = sorted(solvers[key])
+            g.solver = ", ".join(names) if len(names) <= 3 else f"{len(names)} solvers"
     return sorted(groups.values(), key=lambda g: (g.status == "skipped", str(g.solver)))
 
 

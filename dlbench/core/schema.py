@@ -108,6 +108,10 @@ TRIAL: tuple[Column, ...] = (
 )
 
 
+#: The reason of a cell a ``--budget`` left out (status ``skipped``; ``--resume`` runs it).
+BUDGET_SPENT = "not run: the run's --budget was used up (run again with --resume to finish)"
+
+
 def names(columns: tuple[Column, ...], csv_only: bool = False) -> list[str]:
     return [c.name for c in columns if c.csv or not csv_only]
 

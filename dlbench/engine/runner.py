@@ -27,7 +27,7 @@ import numpy as np
 from dlbench.core.errors import UsageError
 from dlbench.core.folder import RunFolder
 from dlbench.core.registry import Registry
-from dlbench.core.schema import REFERENCE_SCALE, CellKey
+from dlbench.core.schema import BUDGET_SPENT, REFERENCE_SCALE, CellKey
 from dlbench.core.store import ResultsStore, export
 from dlbench.core.task import Task
 from dlbench.engine import events, executors
@@ -35,7 +35,7 @@ from dlbench.engine.admission import Admission
 from dlbench.engine.config import RunConfig, select_solvers
 from dlbench.engine.ensembles import NAME as ENSEMBLE
 from dlbench.engine.environment import environment
-from dlbench.engine.executors.job import BUDGET_SPENT, Job, Pending, failure_row
+from dlbench.engine.executors.job import Job, Pending, failure_row
 from dlbench.engine.planner import TaskPlan, plan, sizes_of
 
 #: Called with the run folder and the stored rows once a run ends, however it ends.

@@ -7,9 +7,10 @@ Each worker re-creates the task from its spec (data loaded once per worker). Nee
 from __future__ import annotations
 
 from dlbench.core.errors import UsageError
+from dlbench.core.schema import BUDGET_SPENT
 from dlbench.engine import isolation
 from dlbench.engine.cell import CellSettings, run_cell
-from dlbench.engine.executors.job import (BUDGET_SPENT, ExecutorOptions, Job, OnResult, failure_row,
+from dlbench.engine.executors.job import (ExecutorOptions, Job, OnResult, failure_row,
                                           job_from_spec, time_limit)
 from dlbench.engine.executors.registry import register
 

@@ -24,7 +24,6 @@ from dlbench.engine.tasks import resolve_task
 #: ``on_start(job)`` before a cell starts; it returns False when the cell is not to start (the
 #: caller recorded why). ``on_result(job, row, trials, predictions=None)``: a cell ended.
 OnResult = Callable[..., None]
-BUDGET_SPENT = "not run: the run's --budget was used up (run again with --resume to finish)"
 
 
 @dataclass
