@@ -2,8 +2,9 @@
 seeds left out where they add little, all of it said in results.csv.
 
 The thresholds that make a task "large" (10^4 examples and more) are lowered, so a 3,000-row
-table in memory behaves as a 30,000-row one would; the processes executor forks after the
-change, so its cells see it too.
+table in memory behaves as a 30,000-row one would. The cells run in this process (``local``):
+a forked worker would see the change too, but one started by a forkserver (this process has
+run TensorFlow when other tests ran first) would not.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _table(n: int = 3000) -> pd.DataFrame:
 
 def test_a_large_run_halves_over_data_stops_flat_curves_and_leaves_out_seeds(large, tmp_path):
     result = dlbench.run(_table(), target="target", name="big", solvers=["majority", "one-r", "logreg", "xgboost"],
-                         sizes=[100, 400, 1600], seeds=2, trials=3, executor="processes", workers=2,
+                         sizes=[100, 400, 1600], seeds=2, trials=3, executor="local",
                          out=tmp_path, export="none", progress=False)
     cells = result.results[result.results["family"] != "ensemble"].set_index(["solver", "train_size", "seed"])
     # the largest cells (1,280 examples to fit on) tuned on subsets: 3 at 142, the best at 426, it at 1,280
