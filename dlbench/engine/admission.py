@@ -136,8 +136,7 @@ class Admission:
         return why
 
     def _full_first(self, cell) -> bool:
-        return cell.seed == self.first_seed and cell.train_size == self.sizes.get(cell.task, [None])[-1] \
-            and float(cell.scale) == 1.0
+        return cell.seed == self.first_seed and cell.at_full_size(self.sizes.get(cell.task, [None])[-1])
 
     def choose(self, pending: list) -> int:
         """Which pending job starts next (an index into ``pending``), under a ``--budget``.

@@ -44,6 +44,11 @@ class Cell:
         """What seeds the tuner and names its folder: without the scale at scale 1, as before the axis."""
         return self.key if self.scale != 1 else (self.task, self.solver, self.train_size, self.seed)
 
+    def at_full_size(self, full_size: int | None) -> bool:
+        """Whether this is a cell at its task's largest training size (``full_size``) and the
+        solvers' own model size: the cells ensembles are built from and models exported from."""
+        return self.train_size == full_size and float(self.scale) == schema.REFERENCE_SCALE
+
     @property
     def label(self) -> str:
         scale = f" · {schema.scale_label(self.scale)}" if self.scale != 1 else ""
@@ -218,7 +223,7 @@ def run_cell(cell: Cell, solver_cls: type, extra_params: dict, dataset: Dataset,
                    tuned_on=tuned.tuned_on, rungs=" ".join(f"{k}@{n:,}" for n, k in tuned.rungs) or None)
         args = (X_train, y_train, solver_cls, dataset, settings)
         best_epochs = tuned.best.epochs_trained if tuned.best else None
-        keep = settings.keep_models and settings.full_sizes.get(cell.task) == cell.train_size and cell.scale == 1
+        keep = settings.keep_models and cell.at_full_size(settings.full_sizes.get(cell.task))
         keep_in = str(files.staged_dir(settings.workdir, cell.task, cell.solver, cell.seed)) if keep else None
         fit = _refit(solver_cls.refit_params(tuned.best_params, best_epochs), *args, keep_in=keep_in)
         classes = list(dataset.classes)

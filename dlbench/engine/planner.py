@@ -81,11 +81,10 @@ def order(config: RunConfig, jobs: list[Job], sizes: dict[str, list[int]]) -> li
              if len(rungs(int(ladder[-1] * (1 - tuning.val_fraction)), 2, config.trials, tuning.fidelity_from)) > 1}
     pilot = [j for j in rest if j.cell.task in large and j.cell.seed == config.seed
              and j.cell.train_size in sizes[j.cell.task][:2]]
-    first = [j for j in full if j.cell.task in large]
-    if config.trials > 1:
-        first += [replace(j, cell=replace(j.cell, untuned=True)) for j in full if j.cell.task not in large]
-        taken = {j.cell.key for j in pilot + first if not j.cell.untuned}
-        return pilot + first + [j for j in ordered if j.cell.key not in taken]
-    first += [j for j in full if j.cell.task not in large]
-    taken = {j.cell.key for j in pilot + first}
-    return pilot + first + [j for j in rest if j.cell.key not in taken]
+    first, small = [j for j in full if j.cell.task in large], [j for j in full if j.cell.task not in large]
+    if config.trials > 1:  # the small tasks' full-size cells come again, tuned, in the plan
+        first, then = first + [replace(j, cell=replace(j.cell, untuned=True)) for j in small], ordered
+    else:
+        first, then = first + small, rest
+    taken = {j.cell.key for j in pilot + first if not j.cell.untuned}
+    return pilot + first + [j for j in then if j.cell.key not in taken]

@@ -27,7 +27,7 @@ import numpy as np
 from dlbench.core.errors import UsageError
 from dlbench.core.folder import RunFolder
 from dlbench.core.registry import Registry
-from dlbench.core.schema import BUDGET_SPENT, REFERENCE_SCALE, CellKey
+from dlbench.core.schema import BUDGET_SPENT, CellKey
 from dlbench.core.store import ResultsStore, export
 from dlbench.core.task import Task
 from dlbench.engine import events, executors
@@ -272,7 +272,9 @@ class Run:
 
         def on_result(job: Job, row: dict, trials: list, predictions: dict | None = None) -> None:
             if not (job.cell.untuned and job.cell.key in self.store.finished_keys()):  # never over a tuned row
-                self.store.add(row, trials, predictions, compact=not self._full_size(job.cell))
+                # Ensembles and exported models are built from full-size cells: those stay exact.
+                full = job.cell.at_full_size((self.sizes.get(job.cell.task) or [None])[-1])
+                self.store.add(row, trials, predictions, compact=not full)
             started = began.pop(job.cell.key, None)
             admission.done(row, time.perf_counter() - started if started is not None else None)
             self.emit(events.CellFinished(job, row))
@@ -289,13 +291,6 @@ class Run:
         self.not_run = pending + admission.over_budget
         if self.not_run:
             self.left_out = self._left_out(stored, kept)
-
-    def _full_size(self, cell) -> bool:
-        """A cell at its task's largest training size and the reference scale: ensembles are built
-        from its stored probabilities and its model may be exported, so they are stored exactly
-        (float32); other cells' probabilities are stored compactly (float16)."""
-        sizes = self.sizes.get(cell.task) or [None]
-        return cell.train_size == sizes[-1] and float(cell.scale) == REFERENCE_SCALE
 
     def _left_out(self, rows: list[dict], ok: set[CellKey]) -> str:
         """What the budget left out, in a few words: cells not run (by size) and cells left untuned.

@@ -317,9 +317,10 @@ def tune(solver_cls, defaults: dict, X, y, *, modality: str, config: TuneConfig,
                                classes) for t in keep]
         trials.extend(promoted)
         fitted.append((size, len(promoted)))
-        if not any(t.status == "ok" for t in promoted):
+        ok = [t for t in promoted if t.status == "ok"]
+        if not ok:
             break
-        eligible = [t for t in promoted if t.status == "ok"]
+        eligible = ok
         if len(eligible) > 1:
             tuned_on = size
     best = _best(eligible)
